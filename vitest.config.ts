@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against sources; built dist is only needed by tests that spawn the server binary.
+    alias: [
+      { find: /^@switchboard\/core$/, replacement: src('./core/src/index.ts') },
+      { find: /^@switchboard\/sdk-node\/openfeature$/, replacement: src('./sdk-node/src/openfeature.ts') },
+      { find: /^@switchboard\/sdk-node$/, replacement: src('./sdk-node/src/index.ts') },
+      { find: /^@switchboard\/sdk-browser$/, replacement: src('./sdk-browser/src/index.ts') },
+      { find: /^@switchboard\/server$/, replacement: src('./server/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['{core,server,sdk-node,sdk-browser,cli,admin-ui,test,benchmarks}/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
