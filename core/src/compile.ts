@@ -1,0 +1,363 @@
+/**
+ * Compiles an environment's ruleset into closures and arrays, so that `evaluate` does no parsing and, for
+ * constant outcomes, no allocation: every possible result object is built (and frozen) at compile time.
+ */
+import { bucketOfHash, hashFrom, prefixState, DEFAULT_BUCKETS } from './murmur3';
+import { compileAttributeClause, identifierOf, needsOwnCheck, readAttribute } from './operators';
+import type { Predicate } from './operators';
+import type {
+  Context,
+  EnvironmentRuleset,
+  ErrorCode,
+  EvaluationReason,
+  EvaluationResult,
+  FlagConfig,
+  Rollout,
+  Rule,
+  SegmentDocument,
+  Serve,
+  VariantValue,
+} from './types';
+
+export interface CompiledRuleset {
+  readonly environment: string;
+  readonly version: number;
+  /** Never throws. Unknown key → { value: null, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' }. */
+  evaluate(key: string, context: Context): EvaluationResult;
+  /** Every flag's result for `context`, in a null-prototype object keyed by flag key. */
+  evaluateAll(context: Context): Record<string, EvaluationResult>;
+  has(key: string): boolean;
+  keys(): string[];
+  /**
+   * A new CompiledRuleset with one flag/segment upserted (value) or deleted (null); unchanged flags keep their
+   * compiled closures; a segment change recompiles only flags that reference it. `version` = new change seq.
+   */
+  withChange(change: RulesetChange, version: number): CompiledRuleset;
+}
+
+/** One flag (a FlagConfig) or segment upserted, or deleted when `value` is null. */
+export interface RulesetChange {
+  kind: 'flag' | 'segment';
+  key: string;
+  value: FlagConfig | SegmentDocument | null;
+}
+
+/** Prerequisite chains deeper than this fail (validation rejects cycles; this guards rulesets that slip by). */
+const MAX_PREREQUISITE_DEPTH = 32;
+
+type FlagTable = Record<string, CompiledFlag>;
+type SegmentTable = Record<string, Predicate>;
+type FlagEvaluator = (context: Context, flags: FlagTable, depth: number) => EvaluationResult;
+
+interface CompiledFlag {
+  readonly config: FlagConfig;
+  /** Segments the flag's rules reference: a change to one of them recompiles the flag. */
+  readonly segmentKeys: ReadonlySet<string>;
+  readonly evaluate: FlagEvaluator;
+}
+
+function freezeResult(result: EvaluationResult): EvaluationResult {
+  return Object.freeze(result);
+}
+
+const FLAG_NOT_FOUND = freezeResult({ value: null, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+const GENERAL_ERROR = freezeResult({ value: null, reason: 'ERROR', errorCode: 'GENERAL' });
+
+/** A deep, frozen copy of a variant value, so results can share it without callers corrupting each other. */
+function frozenCopy(value: VariantValue): VariantValue {
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: VariantValue = Array.isArray(value)
+    ? value.map(frozenCopy)
+    : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, frozenCopy(v)]));
+  return Object.freeze(copy) as VariantValue;
+}
+
+const toNullPrototype = <T>(entries: Iterable<[string, T]>): Record<string, T> => {
+  const table: Record<string, T> = Object.create(null) as Record<string, T>;
+  for (const [key, value] of entries) table[key] = value;
+  return table;
+};
+
+class InvalidFlagError extends Error {}
+
+/** Builds each distinct result of one flag once. */
+class ResultFactory {
+  private readonly cache = new Map<string, EvaluationResult>();
+  private readonly values: Record<string, VariantValue>;
+
+  constructor(private readonly config: FlagConfig) {
+    this.values = toNullPrototype(
+      Object.entries(config.variants ?? {}).map(([name, value]): [string, VariantValue] => [
+        name,
+        frozenCopy(value),
+      ]),
+    );
+  }
+
+  result(
+    variant: string,
+    reason: EvaluationReason,
+    extra?: { ruleId?: string; errorCode?: ErrorCode },
+  ): EvaluationResult {
+    const cacheKey = JSON.stringify([variant, reason, extra?.ruleId, extra?.errorCode]);
+    let result = this.cache.get(cacheKey);
+    if (result === undefined) {
+      if (!(variant in this.values)) throw new InvalidFlagError(`unknown variant ${JSON.stringify(variant)}`);
+      const built: EvaluationResult = { value: this.values[variant] as VariantValue, variant, reason };
+      if (extra?.ruleId !== undefined) built.ruleId = extra.ruleId;
+      if (extra?.errorCode !== undefined) built.errorCode = extra.errorCode;
+      if (reason === 'KILLED') built.killReason = this.config.killed?.reason ?? '';
+      result = freezeResult(built);
+      this.cache.set(cacheKey, result);
+    }
+    return result;
+  }
+}
+
+/** A serve: the result for a context, or null when a rollout's bucketBy attribute is missing. */
+type ServeEvaluator = (context: Context) => EvaluationResult | null;
+
+function compileRollout(
+  rollout: Rollout,
+  flagKey: string,
+  resultOf: (variant: string) => EvaluationResult,
+): ServeEvaluator {
+  const buckets = rollout.buckets ?? DEFAULT_BUCKETS;
+  const state = prefixState((rollout.salt ?? flagKey) + ':', rollout.seed ?? 0);
+  const bucketBy = rollout.bucketBy ?? 'userId';
+  const ownOnly = needsOwnCheck(bucketBy);
+  const weights = rollout.weights ?? [];
+  // thresholds[i]: first bucket past variant i's range; ranges are consecutive from 0 in weights order.
+  const thresholds: number[] = [];
+  const results: EvaluationResult[] = [];
+  let total = 0;
+  for (const { variant, weight } of weights) {
+    if (!Number.isInteger(weight) || weight < 0) throw new InvalidFlagError('weights must be integers ≥ 0');
+    total += weight;
+    thresholds.push(total);
+    results.push(resultOf(variant));
+  }
+  if (total !== buckets) throw new InvalidFlagError(`weights sum to ${total}, not ${buckets}`);
+  const count = thresholds.length;
+  return (context) => {
+    const value = identifierOf(readAttribute(context, bucketBy, ownOnly));
+    if (value === undefined) return null;
+    const bucket = bucketOfHash(hashFrom(state, value), buckets);
+    for (let i = 0; i < count; i++)
+      if (bucket < (thresholds[i] as number)) return results[i] as EvaluationResult;
+    return null; // unreachable: the thresholds end at `buckets`
+  };
+}
+
+function compileServe(
+  serve: Serve,
+  flagKey: string,
+  resultOf: (variant: string) => EvaluationResult,
+): { constant: EvaluationResult | null; evaluate: ServeEvaluator } {
+  if ('rollout' in serve)
+    return { constant: null, evaluate: compileRollout(serve.rollout, flagKey, resultOf) };
+  const result = resultOf(serve.variant);
+  return { constant: result, evaluate: () => result };
+}
+
+function compileClauses(rule: Pick<Rule, 'clauses'>, segments: SegmentTable): Predicate {
+  const predicates: Predicate[] = (rule.clauses ?? []).map((clause) => {
+    if ('segment' in clause) {
+      const inSegment = segments[clause.segment];
+      if (inSegment === undefined) return clause.negate === true ? () => true : () => false;
+      return clause.negate === true ? (context) => !inSegment(context) : inSegment;
+    }
+    return compileAttributeClause(clause);
+  });
+  const count = predicates.length;
+  if (count === 0) return () => true;
+  if (count === 1) return predicates[0] as Predicate;
+  return (context) => {
+    for (let i = 0; i < count; i++) if (!(predicates[i] as Predicate)(context)) return false;
+    return true;
+  };
+}
+
+/** Segment rules hold attribute clauses only: segments do not reference segments. */
+const NO_SEGMENTS: SegmentTable = Object.create(null) as SegmentTable;
+
+/** In the segment: not excluded, and included or matched by any rule. */
+export function compileSegment(segment: SegmentDocument): Predicate {
+  const attribute = segment.attribute ?? 'userId';
+  const ownOnly = needsOwnCheck(attribute);
+  const included = new Set(segment.included ?? []);
+  const excluded = new Set(segment.excluded ?? []);
+  const rules = (segment.rules ?? []).map((rule) => compileClauses(rule, NO_SEGMENTS));
+  return (context) => {
+    const id = identifierOf(readAttribute(context, attribute, ownOnly));
+    if (id !== undefined) {
+      if (excluded.has(id)) return false;
+      if (included.has(id)) return true;
+    }
+    for (let i = 0; i < rules.length; i++) if ((rules[i] as Predicate)(context)) return true;
+    return false;
+  };
+}
+
+function segmentKeysOf(config: FlagConfig): Set<string> {
+  const keys = new Set<string>();
+  for (const rule of config.rules ?? []) {
+    for (const clause of rule.clauses ?? []) if ('segment' in clause) keys.add(clause.segment);
+  }
+  return keys;
+}
+
+function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvaluator {
+  const results = new ResultFactory(config);
+  const off = config.offVariant;
+  if (config.killed !== null && config.killed !== undefined) {
+    const killed = results.result(off, 'KILLED');
+    return () => killed;
+  }
+  if (config.enabled !== true) {
+    const disabled = results.result(off, 'DISABLED');
+    return () => disabled;
+  }
+  const prerequisiteFailed = results.result(off, 'PREREQUISITE_FAILED');
+  const prerequisites = (config.prerequisites ?? []).map((p) => ({
+    flag: p.flag,
+    variants: new Set(p.variants),
+  }));
+  const targets = (config.targets ?? []).map((target) => ({
+    attribute: target.attribute ?? 'userId',
+    ownOnly: needsOwnCheck(target.attribute ?? 'userId'),
+    values: new Set(target.values),
+    result: results.result(target.variant, 'TARGET_MATCH'),
+  }));
+  const rules = (config.rules ?? []).map((rule) => ({
+    matches: compileClauses(rule, segments),
+    serve: compileServe(rule.serve, config.key, (variant) =>
+      results.result(variant, 'RULE_MATCH', { ruleId: rule.id }),
+    ).evaluate,
+  }));
+  const fallthroughIsRollout = 'rollout' in config.fallthrough;
+  const fallthrough = compileServe(config.fallthrough, config.key, (variant) =>
+    results.result(variant, fallthroughIsRollout ? 'SPLIT' : 'FALLTHROUGH'),
+  );
+  const targetingKeyMissing = results.result(off, 'ERROR', { errorCode: 'TARGETING_KEY_MISSING' });
+
+  const serveFallthrough = fallthrough.evaluate;
+  if (prerequisites.length === 0 && targets.length === 0 && rules.length === 0) {
+    // The common shapes, a plain on/off flag and a percentage rollout, skip the generic walk.
+    const constant = fallthrough.constant;
+    if (constant !== null) return () => constant;
+    return (context) => serveFallthrough(context) ?? targetingKeyMissing;
+  }
+  return (context, flags, depth) => {
+    for (let i = 0; i < prerequisites.length; i++) {
+      const prerequisite = prerequisites[i] as (typeof prerequisites)[number];
+      const flag = flags[prerequisite.flag];
+      if (flag === undefined || depth >= MAX_PREREQUISITE_DEPTH) return prerequisiteFailed;
+      const variant = flag.evaluate(context, flags, depth + 1).variant;
+      if (variant === undefined || !prerequisite.variants.has(variant)) return prerequisiteFailed;
+    }
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i] as (typeof targets)[number];
+      const id = identifierOf(readAttribute(context, target.attribute, target.ownOnly));
+      if (id !== undefined && target.values.has(id)) return target.result;
+    }
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as (typeof rules)[number];
+      if (rule.matches(context)) {
+        const served = rule.serve(context);
+        if (served !== null) return served;
+      }
+    }
+    return serveFallthrough(context) ?? targetingKeyMissing;
+  };
+}
+
+function compileFlag(config: FlagConfig, segments: SegmentTable): CompiledFlag {
+  try {
+    return { config, segmentKeys: segmentKeysOf(config), evaluate: compileEvaluator(config, segments) };
+  } catch {
+    // A malformed flag (one that validation would reject) must not take the other flags down with it.
+    return { config, segmentKeys: new Set(), evaluate: () => GENERAL_ERROR };
+  }
+}
+
+function compileSegmentSafely(segment: SegmentDocument): Predicate {
+  try {
+    return compileSegment(segment);
+  } catch {
+    return () => false;
+  }
+}
+
+const EMPTY_CONTEXT: Context = Object.freeze({});
+
+class Ruleset implements CompiledRuleset {
+  constructor(
+    readonly environment: string,
+    readonly version: number,
+    private readonly flags: FlagTable,
+    private readonly segments: SegmentTable,
+  ) {}
+
+  evaluate(key: string, context: Context): EvaluationResult {
+    const flag = typeof key === 'string' ? this.flags[key] : undefined;
+    if (flag === undefined) return FLAG_NOT_FOUND;
+    try {
+      return flag.evaluate(
+        typeof context === 'object' && context !== null ? context : EMPTY_CONTEXT,
+        this.flags,
+        0,
+      );
+    } catch {
+      // Only a hostile context (a throwing getter or Proxy) gets here.
+      return GENERAL_ERROR;
+    }
+  }
+
+  evaluateAll(context: Context): Record<string, EvaluationResult> {
+    const all: Record<string, EvaluationResult> = Object.create(null) as Record<string, EvaluationResult>;
+    for (const key in this.flags) all[key] = this.evaluate(key, context);
+    return all;
+  }
+
+  has(key: string): boolean {
+    return typeof key === 'string' && this.flags[key] !== undefined;
+  }
+
+  keys(): string[] {
+    return Object.keys(this.flags);
+  }
+
+  withChange(change: RulesetChange, version: number): CompiledRuleset {
+    const flags = toNullPrototype(Object.entries(this.flags));
+    if (change.kind === 'flag') {
+      if (change.value === null) delete flags[change.key];
+      else flags[change.key] = compileFlag(change.value as FlagConfig, this.segments);
+      return new Ruleset(this.environment, version, flags, this.segments);
+    }
+    const segments = toNullPrototype(Object.entries(this.segments));
+    if (change.value === null) delete segments[change.key];
+    else segments[change.key] = compileSegmentSafely(change.value as SegmentDocument);
+    for (const key in flags) {
+      const flag = flags[key] as CompiledFlag;
+      if (flag.segmentKeys.has(change.key)) flags[key] = compileFlag(flag.config, segments);
+    }
+    return new Ruleset(this.environment, version, flags, segments);
+  }
+}
+
+export function compileRuleset(ruleset: EnvironmentRuleset): CompiledRuleset {
+  const segments = toNullPrototype(
+    Object.entries(ruleset.segments ?? {}).map(([key, segment]): [string, Predicate] => [
+      key,
+      compileSegmentSafely(segment),
+    ]),
+  );
+  const flags = toNullPrototype(
+    Object.entries(ruleset.flags ?? {}).map(([key, config]): [string, CompiledFlag] => [
+      key,
+      compileFlag(config, segments),
+    ]),
+  );
+  return new Ruleset(ruleset.environment, ruleset.version, flags, segments);
+}

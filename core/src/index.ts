@@ -1,0 +1,22 @@
+export * from './types';
+export * from './wire';
+export { compileRuleset } from './compile';
+export type { CompiledRuleset, RulesetChange } from './compile';
+export { projectFlag, buildRuleset } from './ruleset';
+export { validateFlag, validateSegment } from './validate';
+export type { Problem, FlagReferences } from './validate';
+export { keyProblem, MAX_KEY_LENGTH } from './keys';
+export {
+  FlagDocumentSchema,
+  SegmentDocumentSchema,
+  FlagEnvironmentSchema,
+  AttributeClauseSchema,
+  SegmentClauseSchema,
+  ServeSchema,
+  LIMITS,
+} from './schema';
+export { murmur3, bucketOf, DEFAULT_BUCKETS } from './murmur3';
+export { parseSemver, compareSemver } from './semver';
+export type { SemVer } from './semver';
+export { parseIsoDate } from './dates';
+export { regexProblem, MAX_PATTERN_LENGTH, MAX_INPUT_LENGTH } from './regex';

@@ -1,0 +1,183 @@
+/**
+ * murmurhash3_x86_32 over the UTF-8 bytes of a string, hashed straight from the string's UTF-16 code units
+ * (no TextEncoder, no allocation). Lone surrogates hash as U+FFFD, exactly like TextEncoder would encode them.
+ *
+ * `PrefixState` captures the hash state after a constant prefix (a rollout's `salt + ":"`), so that the hot
+ * path only hashes the context value's bytes.
+ */
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+/** The murmur3 state after absorbing some bytes: `h1` after every full 4-byte block, plus the pending tail. */
+export interface PrefixState {
+  readonly h1: number;
+  /** Pending tail bytes (0–3 of them), little-endian in the low bits. */
+  readonly tail: number;
+  /** Number of pending tail bytes times 8 (the bit position of the next byte). */
+  readonly tailBits: number;
+  /** Bytes absorbed so far. */
+  readonly length: number;
+}
+
+function mixBlock(h1: number, k1: number): number {
+  k1 = Math.imul(k1, C1);
+  k1 = (k1 << 15) | (k1 >>> 17);
+  k1 = Math.imul(k1, C2);
+  h1 ^= k1;
+  h1 = (h1 << 13) | (h1 >>> 19);
+  return (Math.imul(h1, 5) + 0xe6546b64) | 0;
+}
+
+function finish(h1: number, tail: number, tailBits: number, length: number): number {
+  if (tailBits !== 0) {
+    tail = Math.imul(tail, C1);
+    tail = (tail << 15) | (tail >>> 17);
+    h1 ^= Math.imul(tail, C2);
+  }
+  h1 ^= length;
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  return h1 >>> 0;
+}
+
+/** The state after absorbing `prefix` (its UTF-8 bytes) with `seed`. Computed once per rollout. */
+export function prefixState(prefix: string, seed: number): PrefixState {
+  const bytes = new TextEncoder().encode(prefix);
+  let h1 = seed | 0;
+  let tail = 0;
+  let tailBits = 0;
+  for (const byte of bytes) {
+    tail |= byte << tailBits;
+    tailBits += 8;
+    if (tailBits === 32) {
+      h1 = mixBlock(h1, tail);
+      tail = 0;
+      tailBits = 0;
+    }
+  }
+  return { h1, tail, tailBits, length: bytes.length };
+}
+
+/** murmur3 of (the bytes absorbed into `state`) followed by the UTF-8 bytes of `text`. */
+export function hashFrom(state: PrefixState, text: string): number {
+  let h1 = state.h1;
+  let tail = state.tail;
+  let tailBits = state.tailBits;
+  let length = state.length;
+  const end = text.length;
+  let i = 0;
+  while (i < end) {
+    // ASCII fast path: four one-byte characters at a time. The word completes the pending block and its
+    // top bytes become the new pending bytes, so `tailBits` stays as it is.
+    if (i + 3 < end) {
+      const a = text.charCodeAt(i);
+      const b = text.charCodeAt(i + 1);
+      const c = text.charCodeAt(i + 2);
+      const d = text.charCodeAt(i + 3);
+      if ((a | b | c | d) < 0x80) {
+        const word = a | (b << 8) | (c << 16) | (d << 24);
+        h1 = mixBlock(h1, tail | (word << tailBits));
+        tail = tailBits === 0 ? 0 : word >>> (32 - tailBits);
+        i += 4;
+        length += 4;
+        continue;
+      }
+    }
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return hashRest(h1, tail, tailBits, length, text, i);
+    tail |= code << tailBits;
+    tailBits += 8;
+    i++;
+    length++;
+    if (tailBits === 32) {
+      h1 = mixBlock(h1, tail);
+      tail = 0;
+      tailBits = 0;
+    }
+  }
+  return finish(h1, tail, tailBits, length);
+}
+
+/** hashFrom's path for text with non-ASCII characters, byte by byte from `text[i]`. */
+function hashRest(
+  h1: number,
+  tail: number,
+  tailBits: number,
+  length: number,
+  text: string,
+  i: number,
+): number {
+  const end = text.length;
+  while (i < end) {
+    let code = text.charCodeAt(i++);
+    // `encoded` holds the character's UTF-8 bytes little-endian; `byteCount` how many.
+    let encoded: number;
+    let byteCount: number;
+    if (code < 0x80) {
+      encoded = code;
+      byteCount = 1;
+    } else if (code < 0x800) {
+      encoded = 0xc0 | (code >> 6) | ((0x80 | (code & 0x3f)) << 8);
+      byteCount = 2;
+    } else {
+      if (code >= 0xd800 && code <= 0xdfff) {
+        const next = i < end ? text.charCodeAt(i) : 0;
+        if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+        } else {
+          code = 0xfffd; // a lone surrogate, as TextEncoder encodes it
+        }
+      }
+      if (code < 0x10000) {
+        encoded = 0xe0 | (code >> 12) | ((0x80 | ((code >> 6) & 0x3f)) << 8) | ((0x80 | (code & 0x3f)) << 16);
+        byteCount = 3;
+      } else {
+        encoded =
+          0xf0 |
+          (code >> 18) |
+          ((0x80 | ((code >> 12) & 0x3f)) << 8) |
+          ((0x80 | ((code >> 6) & 0x3f)) << 16) |
+          ((0x80 | (code & 0x3f)) << 24);
+        byteCount = 4;
+      }
+    }
+    length += byteCount;
+    for (; byteCount > 0; byteCount--) {
+      tail |= (encoded & 0xff) << tailBits;
+      encoded >>>= 8;
+      tailBits += 8;
+      if (tailBits === 32) {
+        h1 = mixBlock(h1, tail);
+        tail = 0;
+        tailBits = 0;
+      }
+    }
+  }
+  return finish(h1, tail, tailBits, length);
+}
+
+/** murmurhash3_x86_32 of the UTF-8 bytes of `text`, as an unsigned 32-bit integer. */
+export function murmur3(text: string, seed: number): number {
+  return hashFrom({ h1: seed | 0, tail: 0, tailBits: 0, length: 0 }, text);
+}
+
+export const DEFAULT_BUCKETS = 100_000;
+
+/** The bucket of `value` in a rollout salted with `salt`: `murmur3(salt + ":" + value, seed) % buckets`. */
+export function bucketOf(salt: string, value: string, seed = 0, buckets = DEFAULT_BUCKETS): number {
+  return bucketOfHash(murmur3(salt + ':' + value, seed), buckets);
+}
+
+/**
+ * `hash % buckets`, computed without `%`: V8 runs `%` on numbers above 2^31 through a slow floating-point
+ * modulo. The quotient is exact: for integers below 2^32 the double division cannot round up to the next
+ * integer.
+ */
+export function bucketOfHash(hash: number, buckets: number): number {
+  return hash - Math.floor(hash / buckets) * buckets;
+}

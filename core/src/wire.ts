@@ -1,0 +1,37 @@
+/**
+ * The SDK wire protocol: the events of `GET /sdk/v1/stream` (Server-Sent Events) and the
+ * body of `POST /sdk/v1/metrics`. Every SSE event's `id:` is the environment's change sequence.
+ */
+import type { EnvironmentRuleset, EvaluationReason, FlagConfig, SegmentDocument } from './types';
+
+export type ChangeKind = 'flag' | 'segment';
+
+/** `event: put` — the whole ruleset of the environment; replaces whatever the SDK held. */
+export type PutEvent = EnvironmentRuleset;
+
+/** `event: patch` — one flag or segment upserted. `version` is the environment's change sequence. */
+export type PatchEvent =
+  | { version: number; kind: 'flag'; key: string; value: FlagConfig }
+  | { version: number; kind: 'segment'; key: string; value: SegmentDocument };
+
+/** `event: delete` — one flag or segment removed. */
+export interface DeleteEvent {
+  version: number;
+  kind: ChangeKind;
+  key: string;
+}
+
+export interface MetricsCount {
+  flag: string;
+  variant: string | null;
+  reason: EvaluationReason;
+  count: number;
+}
+
+/** `POST /sdk/v1/metrics` body: evaluation counts of one time window. */
+export interface MetricsBatch {
+  /** ISO-8601 start and end of the window the counts cover. */
+  windowStart: string;
+  windowEnd: string;
+  counts: MetricsCount[];
+}

@@ -1,0 +1,68 @@
+import fc from 'fast-check';
+import murmurhash from 'murmurhash';
+import { describe, expect, it } from 'vitest';
+import { bucketOf, murmur3 } from '@switchboard/core';
+import { hashFrom, prefixState } from '../src/murmur3';
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const reference = (text: string, seed: number): number => murmurhash.v3(utf8(text), seed);
+
+/** Strings of arbitrary UTF-16 code units: lone surrogates included. */
+const codeUnitStrings = fc.string({
+  unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+});
+const anyText = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: 'grapheme' }),
+  codeUnitStrings,
+);
+const seeds = fc.integer({ min: 0, max: 0xffffffff });
+
+describe('murmur3', () => {
+  it('reproduces the documented check values', () => {
+    expect(murmur3('checkout-v2:user-1', 0)).toBe(3034399361);
+    expect(bucketOf('checkout-v2', 'user-1')).toBe(99361);
+    expect(bucketOf('checkout-v2', 'alice')).toBe(73564);
+    expect(bucketOf('checkout-v2', 'user-2')).toBe(75636);
+  });
+
+  it('equals the murmurhash package (v3 over TextEncoder bytes) for any string and seed', () => {
+    fc.assert(
+      fc.property(anyText, seeds, (text, seed) => {
+        expect(murmur3(text, seed)).toBe(reference(text, seed));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('hashes lone surrogates as U+FFFD, like TextEncoder', () => {
+    for (const text of ['\ud800', 'a\udc00b', '\udbff\ud800', 'x\ud83d', '\ud83d\ude00\ude00']) {
+      expect(murmur3(text, 0)).toBe(reference(text, 0));
+    }
+    expect(murmur3('\ud800', 0)).toBe(murmur3('\ufffd', 0));
+  });
+
+  it('hashing from a prefix state equals hashing the concatenation', () => {
+    fc.assert(
+      fc.property(anyText, anyText, seeds, (prefix, rest, seed) => {
+        expect(hashFrom(prefixState(prefix, seed), rest)).toBe(murmur3(prefix + rest, seed));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('bucketOf applies the seed and the bucket count', () => {
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.string(),
+        seeds,
+        fc.integer({ min: 1, max: 2 ** 32 }),
+        (salt, value, seed, buckets) => {
+          expect(bucketOf(salt, value, seed, buckets)).toBe(reference(`${salt}:${value}`, seed) % buckets);
+        },
+      ),
+    );
+  });
+});
