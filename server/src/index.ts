@@ -1,0 +1,33 @@
+export { buildApp } from './app';
+export type { BuildOptions } from './app';
+export { ConfigError, DEFAULT_PORT, loadConfig, parseDatabaseUrl } from './config';
+export type { DatabaseConfig, LogLevel, ServerConfig } from './config';
+export { authPlugin, principalOf } from './auth';
+export type { AuthHook, Principal } from './auth';
+export type { Permission } from './auth/tokens';
+export { PERMISSIONS } from './auth/tokens';
+export type { Actor, AuditEntry, ChainVerdict } from './audit/chain';
+export { verifyChain } from './audit/chain';
+export type { ChangeListener, ChangeNotice, ChangeRecord, Fanout } from './fanout/fanout';
+export { InProcessFanout } from './fanout/in-process';
+export { HttpError } from './errors';
+export type { ErrorBody, ProblemDetail } from './errors';
+export { Mutations } from './mutations';
+export type { FlagInput, SegmentInput } from './mutations';
+export { openStore } from './store/open';
+export { openSqliteStore, SqliteRepository } from './store/sqlite';
+export { migrateDown, migrateUp, readMigrations } from './store/migrations';
+export type { Migration, MigrationTarget } from './store/migrations';
+export { InvalidCursorError, TOKEN_KINDS, UnknownEnvironmentError } from './store/repository';
+export type {
+  AuditQuery,
+  Environment,
+  FlagQuery,
+  Page,
+  Repository,
+  SegmentQuery,
+  StoredToken,
+  StoreTransaction,
+  TokenInfo,
+  TokenKind,
+} from './store/repository';

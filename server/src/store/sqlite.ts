@@ -1,0 +1,597 @@
+/**
+ * The embedded SQLite store (drizzle + better-sqlite3).
+ *
+ * Durability: WAL journal with `synchronous = FULL`, so COMMIT returns only after the WAL is on
+ * disk and an acknowledged write survives `kill -9` (and power loss, as far as the disk honours
+ * fsync). `busy_timeout` makes a second process on the same file wait for the write lock instead of
+ * failing.
+ *
+ * Concurrency: better-sqlite3 is synchronous and there is one connection, so every operation runs
+ * through one queue. A write transaction (`BEGIN IMMEDIATE`, taking SQLite's write lock up front)
+ * holds the queue until it commits; reads queue behind it and so never see uncommitted rows.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EnvironmentRuleset, FlagDocument, MetricsBatch, SegmentDocument } from '@switchboard/core';
+import { buildRuleset } from '@switchboard/core';
+import Database from 'better-sqlite3';
+import { and, asc, desc, eq, gt, gte, lt, lte, or, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import type { AuditDraft, AuditEntry, AuditTargetKind } from '../audit/chain';
+import { chainEntry } from '../audit/chain';
+import type { ChangeRecord } from '../fanout/fanout';
+import { SQLITE_MIGRATIONS_DIR } from '../paths';
+import type { Migration, MigrationTarget } from './migrations';
+import { isCurrent, migrateUp, readMigrations } from './migrations';
+import type {
+  AuditQuery,
+  Environment,
+  FlagQuery,
+  Page,
+  Repository,
+  SegmentQuery,
+  StoredToken,
+  StoreTransaction,
+  TokenInfo,
+  TokenKind,
+} from './repository';
+import { InvalidCursorError, UnknownEnvironmentError } from './repository';
+import * as schema from './schema';
+
+type Db = BetterSQLite3Database<typeof schema>;
+
+export interface SqliteStoreOptions {
+  /** File path, or `:memory:`. */
+  path: string;
+  /** Change-log rows kept per environment. */
+  changeLogRetention: number;
+  migrationsDir?: string;
+}
+
+const MIGRATIONS_TABLE = '__switchboard_migrations';
+
+/** Runs async tasks one at a time, in call order. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export class SqliteMigrationTarget implements MigrationTarget {
+  constructor(private readonly connection: Database.Database) {}
+
+  async applied(): Promise<string[]> {
+    this.connection.exec(
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (tag TEXT PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)`,
+    );
+    const rows = this.connection
+      .prepare(`SELECT tag FROM ${MIGRATIONS_TABLE} ORDER BY rowid`)
+      .all() as Array<{
+      tag: string;
+    }>;
+    return rows.map((row) => row.tag);
+  }
+
+  async run(migration: Migration, direction: 'up' | 'down'): Promise<void> {
+    this.connection.transaction(() => {
+      for (const statement of migration[direction]) this.connection.exec(statement);
+      if (direction === 'up') {
+        this.connection
+          .prepare(`INSERT INTO ${MIGRATIONS_TABLE} (tag, applied_at) VALUES (?, ?)`)
+          .run(migration.tag, new Date().toISOString());
+      } else {
+        this.connection.prepare(`DELETE FROM ${MIGRATIONS_TABLE} WHERE tag = ?`).run(migration.tag);
+      }
+    })();
+  }
+}
+
+/** Opens (creating if needed) a SQLite database with the durability settings above. */
+export function openSqliteConnection(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const connection = new Database(path);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('foreign_keys = ON');
+  return connection;
+}
+
+/** Opens the store and applies pending migrations. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteRepository> {
+  const connection = openSqliteConnection(options.path);
+  try {
+    const migrations = readMigrations(options.migrationsDir ?? SQLITE_MIGRATIONS_DIR);
+    await migrateUp(new SqliteMigrationTarget(connection), migrations);
+    return new SqliteRepository(connection, migrations, options.changeLogRetention);
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+const encodeKeyCursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+
+function decodeKeyCursor(cursor: string): string {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (key === '' || encodeKeyCursor(key) !== cursor)
+    throw new InvalidCursorError(`invalid cursor "${cursor}"`);
+  return key;
+}
+
+function decodeIdCursor(cursor: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(cursor)) throw new InvalidCursorError(`invalid cursor "${cursor}"`);
+  return Number(cursor);
+}
+
+function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}
+
+/** Case-insensitive (ASCII) substring test that needs no LIKE escaping. */
+const containsIgnoringCase = (column: SQL, needle: string) =>
+  sql`instr(lower(${column}), lower(${needle})) > 0`;
+
+type AuditRow = typeof schema.audit.$inferSelect;
+type TokenRow = typeof schema.tokens.$inferSelect;
+
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: { tokenId: row.actorId, name: row.actorName },
+    action: row.action,
+    target: { kind: row.targetKind as AuditTargetKind, key: row.targetKey },
+    environment: row.environment,
+    reason: row.reason,
+    before: row.before,
+    after: row.after,
+    diff: row.diff,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+const toStoredToken = (row: TokenRow): StoredToken => ({ ...row, kind: row.kind as TokenKind });
+
+const toTokenInfo = ({ hash: _hash, ...info }: StoredToken): TokenInfo => info;
+
+/** Queries shared by plain reads and transactions (all synchronous: better-sqlite3). */
+class SqliteQueries {
+  constructor(protected readonly db: Db) {}
+
+  listEnvironments(): Environment[] {
+    // rowid: creation order, also among environments created in the same millisecond.
+    return this.db
+      .select()
+      .from(schema.environments)
+      .orderBy(sql`rowid`)
+      .all();
+  }
+
+  getEnvironment(key: string): Environment | undefined {
+    return this.db.select().from(schema.environments).where(eq(schema.environments.key, key)).get();
+  }
+
+  getFlag(key: string): FlagDocument | undefined {
+    return this.db
+      .select({ document: schema.flags.document })
+      .from(schema.flags)
+      .where(eq(schema.flags.key, key))
+      .get()?.document;
+  }
+
+  listAllFlags(): FlagDocument[] {
+    return this.db
+      .select({ document: schema.flags.document })
+      .from(schema.flags)
+      .orderBy(asc(schema.flags.key))
+      .all()
+      .map((row) => row.document);
+  }
+
+  getSegment(key: string): SegmentDocument | undefined {
+    return this.db
+      .select({ document: schema.segments.document })
+      .from(schema.segments)
+      .where(eq(schema.segments.key, key))
+      .get()?.document;
+  }
+
+  listAllSegments(): SegmentDocument[] {
+    return this.db
+      .select({ document: schema.segments.document })
+      .from(schema.segments)
+      .orderBy(asc(schema.segments.key))
+      .all()
+      .map((row) => row.document);
+  }
+
+  getToken(id: string): StoredToken | undefined {
+    const row = this.db.select().from(schema.tokens).where(eq(schema.tokens.id, id)).get();
+    return row && toStoredToken(row);
+  }
+
+  listTokens(): StoredToken[] {
+    return this.db
+      .select()
+      .from(schema.tokens)
+      .orderBy(asc(schema.tokens.createdAt), asc(schema.tokens.id))
+      .all()
+      .map(toStoredToken);
+  }
+}
+
+class SqliteTransaction extends SqliteQueries {
+  constructor(
+    db: Db,
+    private readonly changeLogRetention: number,
+  ) {
+    super(db);
+  }
+
+  insertEnvironment({ key, name }: { key: string; name: string }): Environment {
+    const environment: Environment = { key, name, seq: 0, createdAt: new Date().toISOString() };
+    this.db.insert(schema.environments).values(environment).run();
+    return environment;
+  }
+
+  putFlag(document: FlagDocument): void {
+    const now = new Date().toISOString();
+    this.db
+      .insert(schema.flags)
+      .values({ key: document.key, document, version: document.version, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: schema.flags.key,
+        set: { document, version: document.version, updatedAt: now },
+      })
+      .run();
+  }
+
+  deleteFlag(key: string): void {
+    this.db.delete(schema.flags).where(eq(schema.flags.key, key)).run();
+  }
+
+  putSegment(document: SegmentDocument): void {
+    const now = new Date().toISOString();
+    this.db
+      .insert(schema.segments)
+      .values({ key: document.key, document, version: document.version, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: schema.segments.key,
+        set: { document, version: document.version, updatedAt: now },
+      })
+      .run();
+  }
+
+  deleteSegment(key: string): void {
+    this.db.delete(schema.segments).where(eq(schema.segments.key, key)).run();
+  }
+
+  insertToken(token: StoredToken): void {
+    this.db.insert(schema.tokens).values(token).run();
+  }
+
+  updateToken(id: string, change: { hash?: string; revokedAt?: string | null }): void {
+    this.db.update(schema.tokens).set(change).where(eq(schema.tokens.id, id)).run();
+  }
+
+  appendChange(change: Omit<ChangeRecord, 'seq'>): ChangeRecord {
+    const environment = this.getEnvironment(change.environment);
+    if (!environment) throw new UnknownEnvironmentError(change.environment);
+    const seq = environment.seq + 1;
+    this.db
+      .update(schema.environments)
+      .set({ seq })
+      .where(eq(schema.environments.key, change.environment))
+      .run();
+    this.db
+      .insert(schema.changes)
+      .values({ ...change, seq })
+      .run();
+    this.db
+      .delete(schema.changes)
+      .where(
+        and(
+          eq(schema.changes.environment, change.environment),
+          lte(schema.changes.seq, seq - this.changeLogRetention),
+        ),
+      )
+      .run();
+    return { ...change, seq };
+  }
+
+  appendAudit(draft: AuditDraft): AuditEntry {
+    const previous = this.db
+      .select({ id: schema.audit.id, hash: schema.audit.hash })
+      .from(schema.audit)
+      .orderBy(desc(schema.audit.id))
+      .limit(1)
+      .get();
+    const entry = chainEntry(draft, previous);
+    this.db
+      .insert(schema.audit)
+      .values({
+        id: entry.id,
+        at: entry.at,
+        actorId: entry.actor.tokenId,
+        actorName: entry.actor.name,
+        action: entry.action,
+        targetKind: entry.target.kind,
+        targetKey: entry.target.key,
+        environment: entry.environment,
+        reason: entry.reason,
+        before: entry.before,
+        after: entry.after,
+        diff: entry.diff,
+        prevHash: entry.prevHash,
+        hash: entry.hash,
+      })
+      .run();
+    return entry;
+  }
+}
+
+/** Exposes the synchronous transaction through the async StoreTransaction interface. */
+function asyncTransaction(tx: SqliteTransaction): StoreTransaction {
+  return {
+    listEnvironments: async () => tx.listEnvironments(),
+    getEnvironment: async (key) => tx.getEnvironment(key),
+    insertEnvironment: async (environment) => tx.insertEnvironment(environment),
+    getFlag: async (key) => tx.getFlag(key),
+    listAllFlags: async () => tx.listAllFlags(),
+    putFlag: async (document) => tx.putFlag(document),
+    deleteFlag: async (key) => tx.deleteFlag(key),
+    getSegment: async (key) => tx.getSegment(key),
+    listAllSegments: async () => tx.listAllSegments(),
+    putSegment: async (document) => tx.putSegment(document),
+    deleteSegment: async (key) => tx.deleteSegment(key),
+    getToken: async (id) => tx.getToken(id),
+    listTokens: async () => tx.listTokens(),
+    insertToken: async (token) => tx.insertToken(token),
+    updateToken: async (id, change) => tx.updateToken(id, change),
+    appendChange: async (change) => tx.appendChange(change),
+    appendAudit: async (draft) => tx.appendAudit(draft),
+  };
+}
+
+export class SqliteRepository implements Repository {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Db;
+  private readonly queries: SqliteQueries;
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    private readonly connection: Database.Database,
+    private readonly migrations: Migration[],
+    private readonly changeLogRetention: number,
+  ) {
+    this.db = drizzle(connection, { schema });
+    this.queries = new SqliteQueries(this.db);
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      return await this.queue.run(() =>
+        isCurrent(new SqliteMigrationTarget(this.connection), this.migrations),
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.queue.run(() => {
+      if (this.connection.open) this.connection.close();
+    });
+  }
+
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      this.connection.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(asyncTransaction(new SqliteTransaction(this.db, this.changeLogRetention)));
+        this.connection.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  /** A consistent read across several statements (another process may be writing the file). */
+  private snapshot<T>(read: () => T): Promise<T> {
+    return this.queue.run(() => this.connection.transaction(read).deferred());
+  }
+
+  listEnvironments(): Promise<Environment[]> {
+    return this.queue.run(() => this.queries.listEnvironments());
+  }
+
+  getEnvironment(key: string): Promise<Environment | undefined> {
+    return this.queue.run(() => this.queries.getEnvironment(key));
+  }
+
+  getFlag(key: string): Promise<FlagDocument | undefined> {
+    return this.queue.run(() => this.queries.getFlag(key));
+  }
+
+  listFlags(query: FlagQuery): Promise<Page<FlagDocument>> {
+    const { flags } = schema;
+    const conditions: SQL[] = [];
+    if (query.tag !== undefined) {
+      conditions.push(
+        sql`exists (select 1 from json_each(${flags.document}, '$.tags') where value = ${query.tag})`,
+      );
+    }
+    if (query.search !== undefined) {
+      const search = or(
+        containsIgnoringCase(sql`${flags.key}`, query.search),
+        containsIgnoringCase(
+          sql`coalesce(json_extract(${flags.document}, '$.description'), '')`,
+          query.search,
+        ),
+      );
+      if (search) conditions.push(search);
+    }
+    if (query.cursor !== undefined) conditions.push(gt(flags.key, decodeKeyCursor(query.cursor)));
+    return this.queue.run(() => {
+      const rows = this.db
+        .select({ document: flags.document })
+        .from(flags)
+        .where(and(...conditions))
+        .orderBy(asc(flags.key))
+        .limit(query.limit + 1)
+        .all()
+        .map((row) => row.document);
+      return page(rows, query.limit, (last) => encodeKeyCursor(last.key));
+    });
+  }
+
+  getSegment(key: string): Promise<SegmentDocument | undefined> {
+    return this.queue.run(() => this.queries.getSegment(key));
+  }
+
+  listSegments(query: SegmentQuery): Promise<Page<SegmentDocument>> {
+    const { segments } = schema;
+    const conditions: SQL[] = [];
+    if (query.search !== undefined) {
+      const search = or(
+        containsIgnoringCase(sql`${segments.key}`, query.search),
+        containsIgnoringCase(
+          sql`coalesce(json_extract(${segments.document}, '$.description'), '')`,
+          query.search,
+        ),
+      );
+      if (search) conditions.push(search);
+    }
+    if (query.cursor !== undefined) conditions.push(gt(segments.key, decodeKeyCursor(query.cursor)));
+    return this.queue.run(() => {
+      const rows = this.db
+        .select({ document: segments.document })
+        .from(segments)
+        .where(and(...conditions))
+        .orderBy(asc(segments.key))
+        .limit(query.limit + 1)
+        .all()
+        .map((row) => row.document);
+      return page(rows, query.limit, (last) => encodeKeyCursor(last.key));
+    });
+  }
+
+  getRuleset(environment: string): Promise<EnvironmentRuleset> {
+    return this.snapshot(() => {
+      const found = this.queries.getEnvironment(environment);
+      if (!found) throw new UnknownEnvironmentError(environment);
+      return buildRuleset(
+        environment,
+        found.seq,
+        this.queries.listAllFlags(),
+        this.queries.listAllSegments(),
+      );
+    });
+  }
+
+  changesSince(environment: string, afterSeq: number): Promise<ChangeRecord[] | null> {
+    return this.snapshot(() => {
+      const found = this.queries.getEnvironment(environment);
+      if (!found) throw new UnknownEnvironmentError(environment);
+      if (afterSeq > found.seq) return null;
+      if (afterSeq === found.seq) return [];
+      const rows: ChangeRecord[] = this.db
+        .select()
+        .from(schema.changes)
+        .where(and(eq(schema.changes.environment, environment), gt(schema.changes.seq, afterSeq)))
+        .orderBy(asc(schema.changes.seq))
+        .all();
+      return rows[0]?.seq === afterSeq + 1 ? rows : null;
+    });
+  }
+
+  findTokenByHash(hash: string): Promise<StoredToken | undefined> {
+    return this.queue.run(() => {
+      const row = this.db.select().from(schema.tokens).where(eq(schema.tokens.hash, hash)).get();
+      return row && toStoredToken(row);
+    });
+  }
+
+  listTokens(): Promise<TokenInfo[]> {
+    return this.queue.run(() => this.queries.listTokens().map(toTokenInfo));
+  }
+
+  listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
+    const { audit } = schema;
+    const conditions: Array<SQL | undefined> = [];
+    if (query.flag !== undefined)
+      conditions.push(eq(audit.targetKind, 'flag'), eq(audit.targetKey, query.flag));
+    if (query.actor !== undefined)
+      conditions.push(or(eq(audit.actorName, query.actor), eq(audit.actorId, query.actor)));
+    if (query.action !== undefined) conditions.push(eq(audit.action, query.action));
+    if (query.since !== undefined) conditions.push(gte(audit.at, query.since));
+    if (query.until !== undefined) conditions.push(lte(audit.at, query.until));
+    if (query.cursor !== undefined) conditions.push(lt(audit.id, decodeIdCursor(query.cursor)));
+    return this.queue.run(() => {
+      const rows = this.db
+        .select()
+        .from(audit)
+        .where(and(...conditions))
+        .orderBy(desc(audit.id))
+        .limit(query.limit + 1)
+        .all()
+        .map(toAuditEntry);
+      return page(rows, query.limit, (last) => String(last.id));
+    });
+  }
+
+  readAuditChain(afterId: number, limit: number): Promise<AuditEntry[]> {
+    return this.queue.run(() =>
+      this.db
+        .select()
+        .from(schema.audit)
+        .where(gt(schema.audit.id, afterId))
+        .orderBy(asc(schema.audit.id))
+        .limit(limit)
+        .all()
+        .map(toAuditEntry),
+    );
+  }
+
+  recordMetrics(environment: string, batch: MetricsBatch): Promise<void> {
+    const { evaluationMetrics } = schema;
+    return this.queue.run(() => {
+      this.db.transaction((tx) => {
+        for (const { flag, variant, reason, count } of batch.counts) {
+          tx.insert(evaluationMetrics)
+            .values({
+              environment,
+              flag,
+              variant: variant ?? '',
+              reason,
+              windowStart: batch.windowStart,
+              count,
+            })
+            .onConflictDoUpdate({
+              target: [
+                evaluationMetrics.environment,
+                evaluationMetrics.flag,
+                evaluationMetrics.variant,
+                evaluationMetrics.reason,
+                evaluationMetrics.windowStart,
+              ],
+              set: { count: sql`${evaluationMetrics.count} + excluded.count` },
+            })
+            .run();
+        }
+      });
+    });
+  }
+}
