@@ -27,13 +27,15 @@ function sameProjection(a: FlagConfig | undefined, b: FlagConfig | undefined): b
  */
 export class Write {
   readonly notices = new Map<string, ChangeNotice>();
+  /** Audit entries appended by this write, told to onAudited listeners after the commit. */
+  readonly audited: AuditEntry[] = [];
 
   constructor(
     readonly tx: StoreTransaction,
     readonly actor: Actor,
   ) {}
 
-  audit(facts: AuditFacts): Promise<AuditEntry> {
+  async audit(facts: AuditFacts): Promise<AuditEntry> {
     const before = facts.before ?? null;
     const after = facts.after ?? null;
     // A created or deleted document is in full in before/after; the diff only marks the event.
@@ -41,7 +43,7 @@ export class Write {
       before === null || after === null
         ? [{ op: before === null ? 'add' : 'remove', path: '' } as const]
         : jsonDiff(before, after);
-    return this.tx.appendAudit({
+    const entry = await this.tx.appendAudit({
       actor: this.actor,
       action: facts.action,
       target: facts.target,
@@ -51,6 +53,8 @@ export class Write {
       after,
       diff,
     });
+    this.audited.push(entry);
+    return entry;
   }
 
   private async recordChange(change: Omit<ChangeRecord, 'seq'>, urgent: boolean): Promise<void> {
