@@ -1,0 +1,515 @@
+import { compileRuleset } from '@switchboard/core';
+import type {
+  CompiledRuleset,
+  Context,
+  DeleteEvent,
+  EnvironmentRuleset,
+  EvaluationResult,
+  JsonValue,
+  PatchEvent,
+} from '@switchboard/core';
+import { affectedByReplacement, affectedFlags } from './changed-flags';
+import { EvaluationCounter, metricsBodies } from './evaluation-metrics';
+import { Emitter } from './events';
+import { request } from './http';
+import type { HttpError } from './http';
+import { resolveOptions } from './options';
+import type { ClientOptions, ResolvedOptions } from './options';
+import { RulesetCacheFile, readRulesetFile } from './ruleset-files';
+import { Synchronizer } from './synchronizer';
+import type { ConnectionState } from './synchronizer';
+import { isEnvironmentRuleset } from './wire-guards';
+
+export type { ConnectionState } from './synchronizer';
+
+export type ClientState = 'initializing' | 'ready' | 'stale' | 'error' | 'closed';
+export type RulesetSource = 'bootstrap' | 'cache' | 'server';
+
+export interface ClientStatus {
+  /** initializing (no ruleset yet) → ready; stale while cut off; error once the key is refused; closed. */
+  readonly state: ClientState;
+  readonly connection: ConnectionState;
+  readonly environment: string | null;
+  /** Version (the environment's change sequence) of the ruleset being served. */
+  readonly version: number | null;
+  readonly source: RulesetSource | null;
+  /** When a ruleset or change last arrived from the server. */
+  readonly lastUpdateAt: Date | null;
+  /** Since when neither the stream nor polling reaches the server; null while connected. */
+  readonly disconnectedSince: Date | null;
+}
+
+export interface ClientEvents {
+  /** The first ruleset is available (from bootstrap, cache file or server). Emitted once. */
+  ready: [];
+  /** Flags that may now evaluate differently (changed, or depending on a changed flag or segment). */
+  change: [keys: string[]];
+  /** The server refused the SDK key (the client stops retrying), or a bootstrap/cache file was unusable. */
+  error: [error: SwitchboardError];
+  /** Cut off from the server for longer than `staleAfterMs`; the last ruleset is still served. */
+  stale: [];
+  /** In touch with the server again after 'stale'. */
+  recovered: [];
+}
+
+export type SwitchboardErrorCode = 'READY_TIMEOUT' | 'UNAUTHORIZED' | 'CLOSED' | 'INVALID_RULESET';
+
+export class SwitchboardError extends Error {
+  constructor(
+    readonly code: SwitchboardErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SwitchboardError';
+  }
+}
+
+export type ValueType = 'boolean' | 'string' | 'number' | 'json';
+
+const NOT_READY: EvaluationResult = Object.freeze({
+  value: null,
+  reason: 'ERROR',
+  errorCode: 'PROVIDER_NOT_READY',
+});
+
+const USER_AGENT = 'switchboard-sdk-node';
+const CLOSE_FLUSH_TIMEOUT_MS = 2_000;
+/** Metrics request bodies stay well below the server's request size limit (1 MiB by default). */
+const MAX_METRICS_BODY_BYTES = 256 * 1024;
+/** Refuse a ruleset response larger than this rather than buffering without bound. */
+const MAX_RULESET_BYTES = 256 * 1024 * 1024;
+
+interface ReadyWaiter {
+  resolve(): void;
+  reject(error: SwitchboardError): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A Switchboard client: evaluates flags locally and synchronously against the environment's
+ * ruleset, which it keeps in sync with the server in the background.
+ *
+ * Evaluation never throws and never waits: before any ruleset it answers the default value
+ * (reason ERROR, PROVIDER_NOT_READY); cut off from the server it keeps answering from the last ruleset.
+ */
+export class SwitchboardClient {
+  private readonly options: ResolvedOptions;
+  private readonly emitter: Emitter<ClientEvents>;
+  private readonly synchronizer: Synchronizer;
+  private readonly counter: EvaluationCounter | null;
+  private readonly cacheFile: RulesetCacheFile | null;
+  private readonly readyDeadline: number;
+  private readonly readyWaiters = new Set<ReadyWaiter>();
+
+  private rules: CompiledRuleset | null = null;
+  private ruleset: EnvironmentRuleset | null = null;
+  private source: RulesetSource | null = null;
+  /** The ruleset came from the server in this process, so a stream may resume from its version. */
+  private syncedWithServer = false;
+  private connection: ConnectionState = 'connecting';
+  private lastUpdateAt: number | null = null;
+  private disconnectedSince: number | null;
+  private stale = false;
+  private staleTimer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private fatalError: SwitchboardError | null = null;
+  private closed = false;
+
+  constructor(options: ClientOptions) {
+    this.options = resolveOptions(options);
+    const { logger } = this.options;
+    this.emitter = new Emitter<ClientEvents>(logger);
+    this.readyDeadline = Date.now() + this.options.readyTimeoutMs;
+    this.disconnectedSince = Date.now();
+    this.counter = this.options.metrics ? new EvaluationCounter() : null;
+    this.cacheFile = this.options.cacheFile
+      ? new RulesetCacheFile(this.options.cacheFile, (error) =>
+          logger.warn(`switchboard: could not write the cache file: ${error.message}`),
+        )
+      : null;
+
+    this.loadLocalRuleset();
+
+    this.synchronizer = new Synchronizer(
+      {
+        url: this.options.url,
+        sdkKey: this.options.sdkKey,
+        userAgent: USER_AGENT,
+        streaming: this.options.streaming,
+        pollIntervalMs: this.options.pollIntervalMs,
+        reconnectBaseMs: this.options.reconnectBaseMs,
+        reconnectMaxMs: this.options.reconnectMaxMs,
+        streamFailuresBeforePolling: this.options.streamFailuresBeforePolling,
+        streamIdleTimeoutMs: this.options.streamIdleTimeoutMs,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+        maxRulesetBytes: MAX_RULESET_BYTES,
+        logger,
+      },
+      {
+        put: (ruleset) => this.applyRuleset(ruleset, 'server'),
+        patch: (event) => this.applyChange(event, event.value),
+        remove: (event) => this.applyChange(event, null),
+        resumeId: () => (this.syncedWithServer && this.ruleset ? String(this.ruleset.version) : null),
+        connectionChanged: (state) => this.onConnectionChanged(state),
+        unauthorized: (error) => this.onUnauthorized(error),
+      },
+    );
+    this.synchronizer.start();
+    this.armStaleTimer();
+    if (this.counter) {
+      this.flushTimer = setInterval(() => void this.flushMetrics(), this.options.flushIntervalMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  // ---- Evaluation (hot path: keep these small, synchronous and allocation-free) ----
+
+  /** The flag's boolean value; `defaultValue` when it is unknown, not boolean, or on any error. */
+  isEnabled(key: string, context: Context, defaultValue = false): boolean {
+    const result = this.resolve(key, context);
+    const value = result.value;
+    return typeof value === 'boolean' && result.errorCode === undefined ? value : defaultValue;
+  }
+
+  stringVariation(key: string, context: Context, defaultValue: string): string {
+    const result = this.resolve(key, context);
+    const value = result.value;
+    return typeof value === 'string' && result.errorCode === undefined ? value : defaultValue;
+  }
+
+  numberVariation(key: string, context: Context, defaultValue: number): number {
+    const result = this.resolve(key, context);
+    const value = result.value;
+    return typeof value === 'number' && result.errorCode === undefined ? value : defaultValue;
+  }
+
+  /** Any JSON value the flag serves; `defaultValue` when the flag is unknown or on any error. */
+  jsonVariation<T extends JsonValue = JsonValue>(key: string, context: Context, defaultValue: T): T {
+    const result = this.resolve(key, context);
+    return result.errorCode === undefined ? (result.value as T) : defaultValue;
+  }
+
+  /**
+   * The full outcome: value, variant, reason, ruleId, errorCode. The returned object is shared and
+   * frozen (core reuses one object per outcome); copy it before changing it.
+   */
+  evaluate(key: string, context: Context): EvaluationResult {
+    return this.resolve(key, context);
+  }
+
+  /**
+   * The outcome with the value checked against `type`: on a mismatch, or any error, the value is
+   * `defaultValue` (reason ERROR, errorCode TYPE_MISMATCH or the error's code).
+   */
+  evaluateTyped<T extends JsonValue>(
+    key: string,
+    context: Context,
+    defaultValue: T,
+    type: ValueType,
+  ): EvaluationResult<T> {
+    const result = this.resolve(key, context);
+    if (result.errorCode !== undefined)
+      return { value: defaultValue, reason: 'ERROR', errorCode: result.errorCode };
+    if (type !== 'json' && typeof result.value !== type) {
+      return { value: defaultValue, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' };
+    }
+    return result as EvaluationResult<T>;
+  }
+
+  /**
+   * Every flag's value for the context (null for a flag in error); empty before any ruleset.
+   * Not counted in evaluation metrics: a bulk read says nothing about which flags code uses.
+   */
+  allFlags(context: Context): Record<string, JsonValue> {
+    // Null prototype: a flag named "__proto__" is just another key.
+    const values = Object.create(null) as Record<string, JsonValue>;
+    const rules = this.rules;
+    if (rules === null) return values;
+    const results = rules.evaluateAll(context);
+    for (const key in results)
+      values[key] = results[key]!.errorCode === undefined ? results[key]!.value : null;
+    return values;
+  }
+
+  private resolve(key: string, context: Context): EvaluationResult {
+    const rules = this.rules;
+    if (rules === null) return NOT_READY;
+    const result = rules.evaluate(key, context);
+    if (this.counter !== null) this.counter.count(key, result);
+    return result;
+  }
+
+  // ---- Lifecycle and status ----
+
+  /** Resolves once a ruleset is available; rejects after `readyTimeoutMs` (the client keeps trying). */
+  ready(): Promise<void> {
+    if (this.rules !== null) return Promise.resolve();
+    if (this.fatalError) return Promise.reject(this.fatalError);
+    if (this.closed) return Promise.reject(new SwitchboardError('CLOSED', 'the client is closed'));
+    return new Promise((resolve, reject) => {
+      const waiter: ReadyWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(
+          () => {
+            this.readyWaiters.delete(waiter);
+            reject(
+              new SwitchboardError(
+                'READY_TIMEOUT',
+                `no ruleset within ${this.options.readyTimeoutMs} ms; still trying in the background`,
+              ),
+            );
+          },
+          Math.max(0, this.readyDeadline - Date.now()),
+        ),
+      };
+      this.readyWaiters.add(waiter);
+    });
+  }
+
+  get status(): ClientStatus {
+    return Object.freeze({
+      state: this.state(),
+      connection: this.connection,
+      environment: this.ruleset?.environment ?? null,
+      version: this.ruleset?.version ?? null,
+      source: this.source,
+      lastUpdateAt: this.lastUpdateAt === null ? null : new Date(this.lastUpdateAt),
+      disconnectedSince: this.disconnectedSince === null ? null : new Date(this.disconnectedSince),
+    });
+  }
+
+  /** Version of the ruleset being served (the environment's change sequence); null before any. */
+  get version(): number | null {
+    return this.ruleset?.version ?? null;
+  }
+
+  on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  off<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  /**
+   * Stops syncing, sends the last evaluation counts and finishes the cache file write. Evaluation
+   * keeps answering from the last ruleset afterwards.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.synchronizer.stop();
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.settleReadyWaiters(new SwitchboardError('CLOSED', 'the client was closed before it was ready'));
+    await this.flushing; // a periodic flush in progress; then the counts since
+    // Shutting down should not wait long on an unreachable server for a few counts.
+    await Promise.all([
+      this.flushMetrics(Math.min(this.options.requestTimeoutMs, CLOSE_FLUSH_TIMEOUT_MS)),
+      this.cacheFile?.flush(),
+    ]);
+  }
+
+  private state(): ClientState {
+    if (this.closed) return 'closed';
+    if (this.fatalError) return 'error';
+    if (this.rules === null) return 'initializing';
+    return this.stale ? 'stale' : 'ready';
+  }
+
+  // ---- Ruleset updates ----
+
+  private loadLocalRuleset(): void {
+    const { bootstrap, cacheFile } = this.options;
+    let chosen: { ruleset: EnvironmentRuleset; source: RulesetSource } | null = null;
+    if (bootstrap !== undefined) {
+      const ruleset = this.readLocal('bootstrap', bootstrap);
+      if (ruleset) chosen = { ruleset, source: 'bootstrap' };
+    }
+    if (cacheFile !== undefined) {
+      // A missing cache file is normal (first start); an unreadable one is worth a warning only.
+      const cached = this.readLocal('cache', cacheFile, true);
+      if (cached && (!chosen || cached.version > chosen.ruleset.version))
+        chosen = { ruleset: cached, source: 'cache' };
+    }
+    if (chosen) this.applyRuleset(chosen.ruleset, chosen.source);
+  }
+
+  private readLocal(
+    source: 'bootstrap' | 'cache',
+    input: EnvironmentRuleset | string,
+    optional = false,
+  ): EnvironmentRuleset | null {
+    try {
+      if (typeof input === 'string') return readRulesetFile(input);
+      if (isEnvironmentRuleset(input)) return input;
+      throw new Error(
+        'the bootstrap object is not an environment ruleset ({ environment, version, flags, segments })',
+      );
+    } catch (error) {
+      if (optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      const failure = new SwitchboardError(
+        'INVALID_RULESET',
+        `unusable ${source}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+      this.options.logger.warn(`switchboard: ${failure.message}`);
+      if (source === 'bootstrap') process.nextTick(() => this.emitter.emit('error', failure));
+      return null;
+    }
+  }
+
+  private applyRuleset(ruleset: EnvironmentRuleset, source: RulesetSource): void {
+    let compiled: CompiledRuleset;
+    try {
+      compiled = compileRuleset(ruleset);
+    } catch (error) {
+      const failure = new SwitchboardError('INVALID_RULESET', `could not compile the ${source} ruleset`, {
+        cause: error,
+      });
+      this.options.logger.error(`switchboard: ${failure.message}`, error);
+      this.emitter.emit('error', failure);
+      return;
+    }
+    const previous = this.ruleset;
+    this.rules = compiled;
+    this.ruleset = ruleset;
+    this.source = source;
+    if (source === 'server') this.receivedFromServer(ruleset);
+    if (previous === null) {
+      this.becomeReady();
+      return;
+    }
+    const changed = affectedByReplacement(previous, ruleset);
+    if (changed.length > 0) this.emitter.emit('change', changed);
+  }
+
+  private applyChange(event: PatchEvent | DeleteEvent, value: PatchEvent['value'] | null): void {
+    const { rules, ruleset } = this;
+    // A stream only sends changes after a put or on resume from our own version, so there is a base.
+    if (rules === null || ruleset === null || !this.syncedWithServer) return;
+    if (event.version <= ruleset.version) return;
+    const table = event.kind === 'flag' ? 'flags' : 'segments';
+    const entries: Record<string, unknown> = { ...ruleset[table] };
+    if (value === null) delete entries[event.key];
+    else entries[event.key] = value;
+    this.rules = rules.withChange({ kind: event.kind, key: event.key, value }, event.version);
+    const next = { ...ruleset, version: event.version, [table]: entries } as EnvironmentRuleset;
+    this.ruleset = next;
+    this.receivedFromServer(next);
+    const changed =
+      event.kind === 'flag' ? affectedFlags(next, [event.key], []) : affectedFlags(next, [], [event.key]);
+    if (changed.length > 0) this.emitter.emit('change', changed);
+  }
+
+  private receivedFromServer(ruleset: EnvironmentRuleset): void {
+    this.syncedWithServer = true;
+    this.source = 'server';
+    this.lastUpdateAt = Date.now();
+    this.cacheFile?.save(ruleset);
+  }
+
+  private becomeReady(): void {
+    this.settleReadyWaiters(null);
+    // Deferred so that listeners attached right after createClient (bootstrap case) hear it.
+    process.nextTick(() => this.emitter.emit('ready'));
+  }
+
+  private settleReadyWaiters(error: SwitchboardError | null): void {
+    for (const waiter of this.readyWaiters) {
+      clearTimeout(waiter.timer);
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+    this.readyWaiters.clear();
+  }
+
+  // ---- Connection health ----
+
+  private onConnectionChanged(state: ConnectionState): void {
+    this.connection = state;
+    if (state === 'streaming' || state === 'polling') {
+      this.disconnectedSince = null;
+      if (this.staleTimer) clearTimeout(this.staleTimer);
+      this.staleTimer = null;
+      if (this.stale) {
+        this.stale = false;
+        this.emitter.emit('recovered');
+      }
+    } else if (state === 'disconnected' && this.disconnectedSince === null) {
+      this.disconnectedSince = Date.now();
+      this.armStaleTimer();
+    }
+  }
+
+  private armStaleTimer(): void {
+    if (this.staleTimer || this.closed) return;
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = null;
+      if (this.disconnectedSince === null || this.stale || this.closed) return;
+      if (this.rules === null) return; // nothing served yet: ready() reports this, not staleness
+      this.stale = true;
+      this.options.logger.warn('switchboard: no contact with the server; serving the last known flags');
+      this.emitter.emit('stale');
+    }, this.options.staleAfterMs);
+  }
+
+  private onUnauthorized(cause: HttpError): void {
+    this.fatalError = new SwitchboardError('UNAUTHORIZED', cause.message, { cause });
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    this.settleReadyWaiters(this.fatalError);
+    this.emitter.emit('error', this.fatalError);
+  }
+
+  // ---- Evaluation metrics ----
+
+  /** Sends the counts of the window that just ended; a batch the server does not take is dropped. */
+  private flushMetrics(timeoutMs = this.options.requestTimeoutMs): Promise<void> {
+    if (this.counter === null || this.flushing || this.fatalError) return this.flushing ?? Promise.resolve();
+    const uncounted = this.counter.dropped;
+    const batch = this.counter.takeBatch();
+    if (uncounted > 0) {
+      this.options.logger.warn(
+        `switchboard: ${uncounted} evaluations not counted (too many distinct outcomes)`,
+      );
+    }
+    if (batch === null) return Promise.resolve();
+    this.flushing = this.postMetrics(metricsBodies(batch, MAX_METRICS_BODY_BYTES), timeoutMs)
+      .catch((error: Error) => {
+        this.options.logger.debug(`switchboard: evaluation counts dropped (${error.message})`);
+      })
+      .finally(() => {
+        this.flushing = null;
+      });
+    return this.flushing;
+  }
+
+  private async postMetrics(bodies: string[], timeoutMs: number): Promise<void> {
+    for (const body of bodies) {
+      const res = await request(new URL('sdk/v1/metrics', this.options.url), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.options.sdkKey}`,
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+        },
+        body,
+        timeoutMs,
+        maxBodyBytes: 64 * 1024,
+      });
+      if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
+    }
+  }
+}
+
+/** Creates a client and starts syncing in the background. */
+export function createClient(options: ClientOptions): SwitchboardClient {
+  return new SwitchboardClient(options);
+}
