@@ -11,11 +11,12 @@ export default defineConfig({
       { find: /^@switchboard\/sdk-node\/openfeature$/, replacement: src('./sdk-node/src/openfeature.ts') },
       { find: /^@switchboard\/sdk-node$/, replacement: src('./sdk-node/src/index.ts') },
       { find: /^@switchboard\/sdk-browser$/, replacement: src('./sdk-browser/src/index.ts') },
+      { find: /^@switchboard\/react$/, replacement: src('./react/src/index.ts') },
       { find: /^@switchboard\/server$/, replacement: src('./server/src/index.ts') },
     ],
   },
   test: {
-    include: ['{core,server,sdk-node,sdk-browser,cli,admin-ui,test,benchmarks}/**/*.test.ts'],
+    include: ['{core,server,sdk-node,sdk-browser,react,cli,admin-ui,test,benchmarks}/**/*.test.{ts,tsx}'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
