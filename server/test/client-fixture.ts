@@ -1,0 +1,108 @@
+/** Flags and admin-API helpers shared by the client-API and OFREP route tests. */
+import type { FlagDocument, SegmentDocument } from '@switchboard/core';
+import type { Json, TestServer } from './helpers';
+import { flagPath } from './helpers';
+
+export type FlagInput = Omit<FlagDocument, 'version'>;
+
+const production = (config: Partial<FlagDocument['environments'][string]>) => ({
+  enabled: true,
+  offVariant: 'off',
+  fallthrough: { variant: 'off' },
+  ...config,
+});
+
+/** On for alice (a target), for @example.com staff (a rule using a segment), off otherwise. */
+export const checkout: FlagInput = {
+  key: 'checkout',
+  variants: { on: true, off: false },
+  environments: {
+    production: production({
+      targets: [{ values: ['alice'], variant: 'on' }],
+      rules: [{ id: 'staff-rule', clauses: [{ segment: 'staff' }], serve: { variant: 'on' } }],
+    }),
+    staging: production({ fallthrough: { variant: 'on' } }),
+  },
+};
+
+/** A string flag: green for everyone. */
+export const banner: FlagInput = {
+  key: 'banner',
+  variants: { green: 'green', red: 'red', off: 'none' },
+  environments: { production: production({ fallthrough: { variant: 'green' } }) },
+};
+
+/** On only where `checkout` is on (a prerequisite). */
+export const upsell: FlagInput = {
+  key: 'upsell',
+  variants: { on: true, off: false },
+  prerequisites: [{ flag: 'checkout', variants: ['on'] }],
+  environments: { production: production({ fallthrough: { variant: 'on' } }) },
+};
+
+/** A 50/50 rollout by userId: TARGETING_KEY_MISSING for a context without one. */
+export const rollout: FlagInput = {
+  key: 'rollout',
+  variants: { on: true, off: false },
+  environments: {
+    production: production({
+      fallthrough: {
+        rollout: {
+          weights: [
+            { variant: 'on', weight: 50_000 },
+            { variant: 'off', weight: 50_000 },
+          ],
+        },
+      },
+    }),
+  },
+};
+
+export const staff: Omit<SegmentDocument, 'version'> = {
+  key: 'staff',
+  rules: [{ clauses: [{ attribute: 'email', op: 'endsWith', values: ['@example.com'] }] }],
+};
+
+async function expectOk(server: TestServer, method: string, path: string, body?: unknown): Promise<Json> {
+  const reply = await server.request(method, path, body === undefined ? {} : { body });
+  if (reply.status >= 300)
+    throw new Error(`${method} ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+/** Creates or replaces a flag (based on its current version). */
+export async function putFlag(server: TestServer, flag: FlagInput): Promise<void> {
+  const current = await server.request('GET', flagPath(flag.key));
+  const version = current.status === 200 ? (current.body.version as number) : undefined;
+  await expectOk(server, 'PUT', flagPath(flag.key), { ...flag, version });
+}
+
+export async function putSegment(
+  server: TestServer,
+  segment: Omit<SegmentDocument, 'version'>,
+): Promise<void> {
+  const path = `/api/v1/segments/${encodeURIComponent(segment.key)}`;
+  const current = await server.request('GET', path);
+  const version = current.status === 200 ? (current.body.version as number) : undefined;
+  await expectOk(server, 'PUT', path, { ...segment, version });
+}
+
+export async function kill(server: TestServer, key: string, reason: string): Promise<void> {
+  await expectOk(server, 'POST', `${flagPath(key)}/environments/production/kill`, { reason });
+}
+
+export async function deleteFlag(server: TestServer, key: string): Promise<void> {
+  await expectOk(server, 'DELETE', flagPath(key));
+}
+
+/** The standard set: staff segment, checkout, banner, upsell, rollout. */
+export async function seedFlags(server: TestServer): Promise<void> {
+  await putSegment(server, staff);
+  for (const flag of [checkout, banner, upsell, rollout]) await putFlag(server, flag);
+}
+
+/** The environment's change sequence. */
+export async function environmentVersion(server: TestServer, environment = 'production'): Promise<number> {
+  const reply = await server.request('GET', `/api/v1/environments/${environment}/ruleset`);
+  return reply.body.version as number;
+}
