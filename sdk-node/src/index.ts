@@ -23,3 +23,4 @@ export type {
 export { Synchronizer } from './synchronizer';
 export type { SynchronizerHandlers, SynchronizerOptions } from './synchronizer';
 export type { HttpError } from './http';
+export * from './unleash-compat';

@@ -7,13 +7,21 @@ import Fastify from 'fastify';
 import { adminApi } from './admin-api';
 import { authPlugin } from './auth';
 import type { ServerConfig } from './config';
+import { progressiveDelivery } from './delivery';
 import { installErrorHandler } from './error-handler';
+import { installTextGuard } from './text-guard';
 import type { Fanout } from './fanout/fanout';
-import { InProcessFanout } from './fanout/in-process';
+import { openFanout } from './fanout/open';
 import { healthRoutes } from './health';
+import { flagsFileMode } from './flags-file';
 import { Mutations } from './mutations';
 import { bootstrapStore } from './mutations/bootstrap';
+import { metricsPlugin, ServerMetrics } from './observability/metrics';
+import { serverMetricsSources } from './observability/sources';
 import { sdkApi } from './sdk-api';
+import { clientApi } from './client-api';
+import { ofrepApi } from './ofrep';
+import { rulesetsPlugin } from './rulesets';
 import { openStore } from './store/open';
 import type { Repository } from './store/repository';
 import { adminUi } from './ui';
@@ -33,7 +41,7 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Use this store instead of opening the one `config.database` names (the caller closes it). */
   store?: Repository;
-  /** Use this fan-out instead of an in-process one (the caller closes it). */
+  /** Use this fan-out instead of the one the configuration calls for (the caller closes it). */
   fanout?: Fanout;
   /**
    * Called with a newly generated admin token (first start without SWITCHBOARD_ADMIN_TOKEN).
@@ -46,7 +54,11 @@ export interface BuildOptions {
 
 const SERVER_VERSION = '0.1.0';
 
-export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+/**
+ * A Fastify instance with the server's HTTP conventions: request ids (a caller's kept), JSON error
+ * bodies, JSON-only request bodies. The server and the relay are both built on it.
+ */
+export function createHttpApp(config: Pick<ServerConfig, 'logLevel' | 'bodyLimit'>) {
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -60,9 +72,28 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     routerOptions: { maxParamLength: 2400 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandler(app);
+  installTextGuard(app);
+  // The API speaks JSON only: anything else is 415 rather than a string the schemas reject.
+  app.removeContentTypeParser('text/plain');
+  return app;
+}
+
+export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = createHttpApp(config);
 
   const store = options.store ?? (await openStore(config));
-  const fanout = options.fanout ?? new InProcessFanout();
+  const metrics = new ServerMetrics();
+  let fanout: Fanout;
+  try {
+    fanout = options.fanout ?? (await openFanout(config, store, app.log, metrics));
+  } catch (error) {
+    if (!options.store) await store.close();
+    throw error;
+  }
   app.addHook('onClose', async () => {
     if (!options.fanout) await fanout.close();
     if (!options.store) await store.close();
@@ -86,12 +117,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     app.decorate('fanout', fanout);
     app.decorate('mutations', mutations);
 
-    app.addHook('onSend', async (request, reply) => {
-      reply.header('x-request-id', request.id);
-    });
-    installErrorHandler(app);
-    // The API speaks JSON only: anything else is 415 rather than a string the schemas reject.
-    app.removeContentTypeParser('text/plain');
+    await app.register(metricsPlugin, { metrics });
 
     await app.register(swagger, {
       openapi: {
@@ -111,11 +137,17 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       onTokenRevoked: (listener) => mutations.onTokenRevoked(listener),
     });
     await app.register(healthRoutes);
+    await app.register(progressiveDelivery);
     await app.register(adminApi, { prefix: '/api/v1' });
     await app.register(sdkApi);
+    await app.register(rulesetsPlugin);
+    await app.register(clientApi);
+    await app.register(ofrepApi);
+    if (config.flagsFile !== undefined) await app.register(flagsFileMode, { file: config.flagsFile });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await app.register(adminUi, { root: options.adminUiRoot });
     await app.ready();
+    metrics.bind(serverMetricsSources(app));
     return app;
   } catch (error) {
     await app.close();

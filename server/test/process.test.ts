@@ -104,13 +104,7 @@ describe('the server process', () => {
     const again = await startServer({ SWITCHBOARD_ADMIN_TOKEN: ADMIN });
     expect((await call(again, 'GET', flagPath('kept'), ADMIN)).status).toBe(200);
     const ready = await fetch(`${again.url}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', store: 'sqlite' });
-  });
-
-  it('refuses a PostgreSQL DATABASE_URL with a clear message until the scale-out work lands', async () => {
-    const child = spawnServer({ DATABASE_URL: 'postgres://127.0.0.1:5432/test' });
-    expect(await child.exited).toBe(2);
-    expect(child.output()).toMatch(/PostgreSQL store arrives with the scale-out issue/);
+    expect(await ready.json()).toEqual({ status: 'ready', store: 'sqlite', fanout: { mode: 'in-process' } });
   });
 
   it('refuses an invalid PORT', async () => {

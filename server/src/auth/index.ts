@@ -48,7 +48,8 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  store: Repository;
+  /** Where tokens are looked up: the store, or a relay's configured keys. */
+  store: Pick<Repository, 'findTokenByHash'>;
   failureLimit: { max: number; windowMs: number };
   onTokenRevoked: (listener: (tokenId: string) => void) => () => void;
 }

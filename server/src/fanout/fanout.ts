@@ -25,9 +25,20 @@ export interface ChangeNotice {
 
 export type ChangeListener = (notice: ChangeNotice) => void;
 
+/** How a replica hears of other replicas' changes (reported by /readyz). */
+export interface FanoutStatus {
+  /** in-process: a single server; polling: the store's seqs are polled; redis: notices through Redis. */
+  mode: 'in-process' | 'polling' | 'redis';
+  /** redis: whether the channel is connected (while it is not, the store is polled). */
+  connected?: boolean;
+  /** How often the store's seqs are compared with what was delivered (polling and redis). */
+  pollIntervalMs?: number;
+}
+
 export interface Fanout {
   publish(notice: ChangeNotice): void;
   /** Returns an unsubscribe function. */
   subscribe(listener: ChangeListener): () => void;
   close(): Promise<void>;
+  status?(): FanoutStatus;
 }

@@ -27,6 +27,7 @@ import { CorsPolicy } from '../client-api/cors';
 import type { SseOptions } from '../client-api/sse-connections';
 import { DEFAULT_SSE_OPTIONS, lastEventIdOf } from '../client-api/sse-connections';
 import { HttpError, unauthorized } from '../errors';
+import type { StoredToken } from '../store/repository';
 import { OfrepEventStreams } from './events';
 import type { OfrepErrorCode } from './results';
 import { ofrepResult } from './results';
@@ -34,6 +35,8 @@ import { eventStreamTicket, verifyEventStreamTicket } from './tickets';
 
 export interface OfrepApiOptions {
   sse?: Partial<SseOptions>;
+  /** Looks up the SDK key an event-stream ticket names: in the store unless given (a relay's keys). */
+  findToken?: (tokenId: string) => Promise<StoredToken | undefined>;
 }
 
 export const EVENTS_PATH = '/ofrep/v1/events';
@@ -122,6 +125,8 @@ export const ofrepApi: FastifyPluginAsyncTypebox<OfrepApiOptions> = async (app, 
   });
 
   const sdkKey = [apiKeyAsBearer, app.authenticate, app.requireKinds('client', 'server')];
+  const findToken =
+    options.findToken ?? ((tokenId: string) => app.store.transaction((tx) => tx.getToken(tokenId)));
 
   app.post(
     '/ofrep/v1/evaluate/flags/:key',
@@ -191,12 +196,7 @@ export const ofrepApi: FastifyPluginAsyncTypebox<OfrepApiOptions> = async (app, 
     },
     async (request, reply) => {
       const { ticket } = request.query as { ticket?: unknown };
-      const token =
-        typeof ticket === 'string'
-          ? await verifyEventStreamTicket(ticket, (tokenId) =>
-              app.store.transaction((tx) => tx.getToken(tokenId)),
-            )
-          : null;
+      const token = typeof ticket === 'string' ? await verifyEventStreamTicket(ticket, findToken) : null;
       if (token === null || token.environment === null)
         throw unauthorized('unknown or revoked event stream ticket');
       const environment = token.environment;

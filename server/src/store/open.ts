@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config';
-import { ConfigError } from '../config';
+import { openPostgresStore } from './postgres';
 import type { Repository } from './repository';
 import { openSqliteStore } from './sqlite';
 
@@ -8,10 +8,7 @@ export async function openStore(
   config: Pick<ServerConfig, 'database' | 'changeLogRetention'>,
 ): Promise<Repository> {
   if (config.database.kind === 'postgres') {
-    throw new ConfigError(
-      'DATABASE_URL names PostgreSQL: the PostgreSQL store arrives with the scale-out issue. ' +
-        'Use a SQLite file path (the default is ./data/switchboard.db) for now.',
-    );
+    return openPostgresStore({ url: config.database.url, changeLogRetention: config.changeLogRetention });
   }
   return openSqliteStore({ path: config.database.path, changeLogRetention: config.changeLogRetention });
 }

@@ -10,6 +10,7 @@
 import type { EnvironmentRuleset, FlagDocument, MetricsBatch, SegmentDocument } from '@switchboard/core';
 import type { AuditDraft, AuditEntry } from '../audit/chain';
 import type { ChangeRecord } from '../fanout/fanout';
+import type { DeliveryQueries, DeliveryStore } from './delivery';
 
 export interface Environment {
   key: string;
@@ -115,6 +116,9 @@ export interface StoreTransaction {
   appendChange(change: Omit<ChangeRecord, 'seq'>): Promise<ChangeRecord>;
   /** Appends the next link of the audit chain. */
   appendAudit(draft: AuditDraft): Promise<AuditEntry>;
+
+  /** Ramp plans, guard data and webhooks (store/delivery.ts), inside this transaction. */
+  readonly delivery: DeliveryQueries;
 }
 
 export interface Repository {
@@ -155,4 +159,7 @@ export interface Repository {
 
   /** Adds the batch's counts to the per-window evaluation counters. */
   recordMetrics(environment: string, batch: MetricsBatch): Promise<void>;
+
+  /** Ramp plans, guard data, SDK instances, webhooks and insight reads (store/delivery.ts). */
+  readonly delivery: DeliveryStore;
 }

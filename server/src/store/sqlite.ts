@@ -19,10 +19,12 @@ import { and, asc, desc, eq, gt, gte, lt, lte, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import type { AuditDraft, AuditEntry, AuditTargetKind } from '../audit/chain';
+import type { AuditDraft, AuditEntry } from '../audit/chain';
 import { chainEntry } from '../audit/chain';
 import type { ChangeRecord } from '../fanout/fanout';
 import { SQLITE_MIGRATIONS_DIR } from '../paths';
+import type { DeliveryStore } from './delivery';
+import { DeliveryQueries } from './delivery';
 import type { Migration, MigrationTarget } from './migrations';
 import { isCurrent, migrateUp, readMigrations } from './migrations';
 import type {
@@ -35,10 +37,20 @@ import type {
   StoredToken,
   StoreTransaction,
   TokenInfo,
-  TokenKind,
 } from './repository';
-import { InvalidCursorError, UnknownEnvironmentError } from './repository';
+import { UnknownEnvironmentError } from './repository';
+import {
+  decodeIdCursor,
+  decodeKeyCursor,
+  encodeKeyCursor,
+  page,
+  toAuditEntry,
+  toAuditRow,
+  toStoredToken,
+  toTokenInfo,
+} from './rows';
 import * as schema from './schema';
+import { SerialQueue } from './serial-queue';
 
 type Db = BetterSQLite3Database<typeof schema>;
 
@@ -52,24 +64,17 @@ export interface SqliteStoreOptions {
 
 const MIGRATIONS_TABLE = '__switchboard_migrations';
 
-/** Runs async tasks one at a time, in call order. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => T | Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
 export class SqliteMigrationTarget implements MigrationTarget {
   constructor(private readonly connection: Database.Database) {}
 
-  async applied(): Promise<string[]> {
+  private createTable(): void {
     this.connection.exec(
       `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (tag TEXT PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)`,
     );
+  }
+
+  async applied(): Promise<string[]> {
+    this.createTable();
     const rows = this.connection
       .prepare(`SELECT tag FROM ${MIGRATIONS_TABLE} ORDER BY rowid`)
       .all() as Array<{
@@ -78,17 +83,28 @@ export class SqliteMigrationTarget implements MigrationTarget {
     return rows.map((row) => row.tag);
   }
 
+  /**
+   * Runs under the write lock (IMMEDIATE) and skips a step that is already done: two servers
+   * starting together on one file both see the migration pending, the second one finds it applied.
+   */
   async run(migration: Migration, direction: 'up' | 'down'): Promise<void> {
-    this.connection.transaction(() => {
-      for (const statement of migration[direction]) this.connection.exec(statement);
-      if (direction === 'up') {
-        this.connection
-          .prepare(`INSERT INTO ${MIGRATIONS_TABLE} (tag, applied_at) VALUES (?, ?)`)
-          .run(migration.tag, new Date().toISOString());
-      } else {
-        this.connection.prepare(`DELETE FROM ${MIGRATIONS_TABLE} WHERE tag = ?`).run(migration.tag);
-      }
-    })();
+    this.createTable();
+    this.connection
+      .transaction(() => {
+        const applied =
+          this.connection.prepare(`SELECT 1 FROM ${MIGRATIONS_TABLE} WHERE tag = ?`).get(migration.tag) !==
+          undefined;
+        if (applied === (direction === 'up')) return;
+        for (const statement of migration[direction]) this.connection.exec(statement);
+        if (direction === 'up') {
+          this.connection
+            .prepare(`INSERT INTO ${MIGRATIONS_TABLE} (tag, applied_at) VALUES (?, ?)`)
+            .run(migration.tag, new Date().toISOString());
+        } else {
+          this.connection.prepare(`DELETE FROM ${MIGRATIONS_TABLE} WHERE tag = ?`).run(migration.tag);
+        }
+      })
+      .immediate();
   }
 }
 
@@ -116,53 +132,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   }
 }
 
-const encodeKeyCursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
-
-function decodeKeyCursor(cursor: string): string {
-  const key = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (key === '' || encodeKeyCursor(key) !== cursor)
-    throw new InvalidCursorError(`invalid cursor "${cursor}"`);
-  return key;
-}
-
-function decodeIdCursor(cursor: string): number {
-  if (!/^[1-9]\d{0,15}$/.test(cursor)) throw new InvalidCursorError(`invalid cursor "${cursor}"`);
-  return Number(cursor);
-}
-
-function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
-}
-
 /** Case-insensitive (ASCII) substring test that needs no LIKE escaping. */
 const containsIgnoringCase = (column: SQL, needle: string) =>
   sql`instr(lower(${column}), lower(${needle})) > 0`;
-
-type AuditRow = typeof schema.audit.$inferSelect;
-type TokenRow = typeof schema.tokens.$inferSelect;
-
-function toAuditEntry(row: AuditRow): AuditEntry {
-  return {
-    id: row.id,
-    at: row.at,
-    actor: { tokenId: row.actorId, name: row.actorName },
-    action: row.action,
-    target: { kind: row.targetKind as AuditTargetKind, key: row.targetKey },
-    environment: row.environment,
-    reason: row.reason,
-    before: row.before,
-    after: row.after,
-    diff: row.diff,
-    prevHash: row.prevHash,
-    hash: row.hash,
-  };
-}
-
-const toStoredToken = (row: TokenRow): StoredToken => ({ ...row, kind: row.kind as TokenKind });
-
-const toTokenInfo = ({ hash: _hash, ...info }: StoredToken): TokenInfo => info;
 
 /** Queries shared by plain reads and transactions (all synchronous: better-sqlite3). */
 class SqliteQueries {
@@ -317,32 +289,15 @@ class SqliteTransaction extends SqliteQueries {
       .limit(1)
       .get();
     const entry = chainEntry(draft, previous);
-    this.db
-      .insert(schema.audit)
-      .values({
-        id: entry.id,
-        at: entry.at,
-        actorId: entry.actor.tokenId,
-        actorName: entry.actor.name,
-        action: entry.action,
-        targetKind: entry.target.kind,
-        targetKey: entry.target.key,
-        environment: entry.environment,
-        reason: entry.reason,
-        before: entry.before,
-        after: entry.after,
-        diff: entry.diff,
-        prevHash: entry.prevHash,
-        hash: entry.hash,
-      })
-      .run();
+    this.db.insert(schema.audit).values(toAuditRow(entry)).run();
     return entry;
   }
 }
 
 /** Exposes the synchronous transaction through the async StoreTransaction interface. */
-function asyncTransaction(tx: SqliteTransaction): StoreTransaction {
+function asyncTransaction(tx: SqliteTransaction, delivery: DeliveryQueries): StoreTransaction {
   return {
+    delivery,
     listEnvironments: async () => tx.listEnvironments(),
     getEnvironment: async (key) => tx.getEnvironment(key),
     insertEnvironment: async (environment) => tx.insertEnvironment(environment),
@@ -368,6 +323,9 @@ export class SqliteRepository implements Repository {
   private readonly db: Db;
   private readonly queries: SqliteQueries;
   private readonly queue = new SerialQueue();
+  /** One connection: the same queries serve reads and transactions. */
+  private readonly deliveryQueries: DeliveryQueries;
+  readonly delivery: DeliveryStore;
 
   constructor(
     private readonly connection: Database.Database,
@@ -376,6 +334,15 @@ export class SqliteRepository implements Repository {
   ) {
     this.db = drizzle(connection, { schema });
     this.queries = new SqliteQueries(this.db);
+    const db = this.db;
+    this.deliveryQueries = new DeliveryQueries({
+      rows: async (query) => db.all(query),
+      run: async (query) => db.run(query).changes,
+    });
+    this.delivery = {
+      read: (work) => this.queue.run(() => work(this.deliveryQueries)),
+      batch: (work) => this.transaction((tx) => work(tx.delivery)),
+    };
   }
 
   async isReady(): Promise<boolean> {
@@ -398,7 +365,9 @@ export class SqliteRepository implements Repository {
     return this.queue.run(async () => {
       this.connection.exec('BEGIN IMMEDIATE');
       try {
-        const result = await work(asyncTransaction(new SqliteTransaction(this.db, this.changeLogRetention)));
+        const result = await work(
+          asyncTransaction(new SqliteTransaction(this.db, this.changeLogRetention), this.deliveryQueries),
+        );
         this.connection.exec('COMMIT');
         return result;
       } catch (error) {
@@ -425,7 +394,7 @@ export class SqliteRepository implements Repository {
     return this.queue.run(() => this.queries.getFlag(key));
   }
 
-  listFlags(query: FlagQuery): Promise<Page<FlagDocument>> {
+  async listFlags(query: FlagQuery): Promise<Page<FlagDocument>> {
     const { flags } = schema;
     const conditions: SQL[] = [];
     if (query.tag !== undefined) {
@@ -461,7 +430,7 @@ export class SqliteRepository implements Repository {
     return this.queue.run(() => this.queries.getSegment(key));
   }
 
-  listSegments(query: SegmentQuery): Promise<Page<SegmentDocument>> {
+  async listSegments(query: SegmentQuery): Promise<Page<SegmentDocument>> {
     const { segments } = schema;
     const conditions: SQL[] = [];
     if (query.search !== undefined) {
@@ -528,7 +497,7 @@ export class SqliteRepository implements Repository {
     return this.queue.run(() => this.queries.listTokens().map(toTokenInfo));
   }
 
-  listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
+  async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
     const { audit } = schema;
     const conditions: Array<SQL | undefined> = [];
     if (query.flag !== undefined)
