@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit';
 import { registerEval } from './commands/evaluate';
 import { registerExport } from './commands/export';
 import { registerFlags } from './commands/flags';
+import { registerImport } from './commands/import';
 import { registerKill } from './commands/kill';
 import { registerLogin } from './commands/login';
 import { registerRollout } from './commands/rollout';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerTokens(program);
   registerExport(program);
   registerApply(program);
+  registerImport(program);
   registerLogin(program);
   return program;
 }

@@ -2,7 +2,7 @@
  * Compiles an environment's ruleset into closures and arrays, so that `evaluate` does no parsing and, for
  * constant outcomes, no allocation: every possible result object is built (and frozen) at compile time.
  */
-import { bucketOfHash, hashFrom, prefixState, DEFAULT_BUCKETS } from './murmur3';
+import { bucketOfHash, hasherFor, prefixState, DEFAULT_BUCKETS } from './murmur3';
 import { compileAttributeClause, identifierOf, needsOwnCheck, readAttribute } from './operators';
 import type { Predicate } from './operators';
 import type {
@@ -123,7 +123,8 @@ function compileRollout(
   resultOf: (variant: string) => EvaluationResult,
 ): ServeEvaluator {
   const buckets = rollout.buckets ?? DEFAULT_BUCKETS;
-  const state = prefixState((rollout.salt ?? flagKey) + ':', rollout.seed ?? 0);
+  const state = prefixState((rollout.salt ?? flagKey) + ':', rollout.seed ?? 0, rollout.encoding);
+  const hash = hasherFor(rollout.encoding);
   const bucketBy = rollout.bucketBy ?? 'userId';
   const ownOnly = needsOwnCheck(bucketBy);
   const weights = rollout.weights ?? [];
@@ -142,7 +143,7 @@ function compileRollout(
   return (context) => {
     const value = identifierOf(readAttribute(context, bucketBy, ownOnly));
     if (value === undefined) return null;
-    const bucket = bucketOfHash(hashFrom(state, value), buckets);
+    const bucket = bucketOfHash(hash(state, value), buckets);
     for (let i = 0; i < count; i++)
       if (bucket < (thresholds[i] as number)) return results[i] as EvaluationResult;
     return null; // unreachable: the thresholds end at `buckets`
@@ -160,14 +161,15 @@ function compileServe(
   return { constant: result, evaluate: () => result };
 }
 
-function compileClauses(rule: Pick<Rule, 'clauses'>, segments: SegmentTable): Predicate {
+/** `salt` is the default salt of inBuckets clauses: the flag key, or the segment key in a segment. */
+function compileClauses(rule: Pick<Rule, 'clauses'>, segments: SegmentTable, salt: string): Predicate {
   const predicates: Predicate[] = (rule.clauses ?? []).map((clause) => {
     if ('segment' in clause) {
       const inSegment = segments[clause.segment];
       if (inSegment === undefined) return clause.negate === true ? () => true : () => false;
       return clause.negate === true ? (context) => !inSegment(context) : inSegment;
     }
-    return compileAttributeClause(clause);
+    return compileAttributeClause(clause, salt);
   });
   const count = predicates.length;
   if (count === 0) return () => true;
@@ -187,7 +189,7 @@ export function compileSegment(segment: SegmentDocument): Predicate {
   const ownOnly = needsOwnCheck(attribute);
   const included = new Set(segment.included ?? []);
   const excluded = new Set(segment.excluded ?? []);
-  const rules = (segment.rules ?? []).map((rule) => compileClauses(rule, NO_SEGMENTS));
+  const rules = (segment.rules ?? []).map((rule) => compileClauses(rule, NO_SEGMENTS, segment.key));
   return (context) => {
     const id = identifierOf(readAttribute(context, attribute, ownOnly));
     if (id !== undefined) {
@@ -230,7 +232,7 @@ function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvalu
     result: results.result(target.variant, 'TARGET_MATCH'),
   }));
   const rules = (config.rules ?? []).map((rule) => ({
-    matches: compileClauses(rule, segments),
+    matches: compileClauses(rule, segments, config.key),
     serve: compileServe(rule.serve, config.key, (variant) =>
       results.result(variant, 'RULE_MATCH', { ruleId: rule.id }),
     ).evaluate,

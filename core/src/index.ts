@@ -19,4 +19,7 @@ export { murmur3, bucketOf, DEFAULT_BUCKETS } from './murmur3';
 export { parseSemver, compareSemver } from './semver';
 export type { SemVer } from './semver';
 export { parseIsoDate } from './dates';
-export { regexProblem, MAX_PATTERN_LENGTH, MAX_INPUT_LENGTH } from './regex';
+export { regexProblem, regexSupport, MAX_PATTERN_LENGTH, MAX_INPUT_LENGTH } from './regex';
+export type { RegexOptions } from './regex';
+export { parseCidr } from './cidr';
+export type { ParsedCidr } from './cidr';

@@ -1,10 +1,13 @@
 /**
  * murmurhash3_x86_32 over the UTF-8 bytes of a string, hashed straight from the string's UTF-16 code units
  * (no TextEncoder, no allocation). Lone surrogates hash as U+FFFD, exactly like TextEncoder would encode them.
+ * The `latin1` encoding hashes the low byte of each UTF-16 code unit instead (Node's Buffer 'latin1', and
+ * what the murmurhash3js package does); both agree on ASCII.
  *
  * `PrefixState` captures the hash state after a constant prefix (a rollout's `salt + ":"`), so that the hot
  * path only hashes the context value's bytes.
  */
+import type { HashEncoding } from './types';
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -44,9 +47,12 @@ function finish(h1: number, tail: number, tailBits: number, length: number): num
   return h1 >>> 0;
 }
 
-/** The state after absorbing `prefix` (its UTF-8 bytes) with `seed`. Computed once per rollout. */
-export function prefixState(prefix: string, seed: number): PrefixState {
-  const bytes = new TextEncoder().encode(prefix);
+/** The state after absorbing `prefix` (its bytes in `encoding`) with `seed`. Computed once per rollout. */
+export function prefixState(prefix: string, seed: number, encoding: HashEncoding = 'utf8'): PrefixState {
+  const bytes =
+    encoding === 'latin1'
+      ? Uint8Array.from({ length: prefix.length }, (_, i) => prefix.charCodeAt(i) & 0xff)
+      : new TextEncoder().encode(prefix);
   let h1 = seed | 0;
   let tail = 0;
   let tailBits = 0;
@@ -100,6 +106,23 @@ export function hashFrom(state: PrefixState, text: string): number {
     }
   }
   return finish(h1, tail, tailBits, length);
+}
+
+/** murmur3 of (the bytes absorbed into `state`) followed by the latin1 bytes of `text` (code units' low bytes). */
+export function hashFromLatin1(state: PrefixState, text: string): number {
+  let h1 = state.h1;
+  let tail = state.tail;
+  let tailBits = state.tailBits;
+  for (let i = 0; i < text.length; i++) {
+    tail |= (text.charCodeAt(i) & 0xff) << tailBits;
+    tailBits += 8;
+    if (tailBits === 32) {
+      h1 = mixBlock(h1, tail);
+      tail = 0;
+      tailBits = 0;
+    }
+  }
+  return finish(h1, tail, tailBits, state.length + text.length);
 }
 
 /** hashFrom's path for text with non-ASCII characters, byte by byte from `text[i]`. */
@@ -161,16 +184,28 @@ function hashRest(
   return finish(h1, tail, tailBits, length);
 }
 
-/** murmurhash3_x86_32 of the UTF-8 bytes of `text`, as an unsigned 32-bit integer. */
-export function murmur3(text: string, seed: number): number {
-  return hashFrom({ h1: seed | 0, tail: 0, tailBits: 0, length: 0 }, text);
+/** murmurhash3_x86_32 of the bytes of `text` (UTF-8, or latin1), as an unsigned 32-bit integer. */
+export function murmur3(text: string, seed: number, encoding: HashEncoding = 'utf8'): number {
+  const empty = { h1: seed | 0, tail: 0, tailBits: 0, length: 0 };
+  return encoding === 'latin1' ? hashFromLatin1(empty, text) : hashFrom(empty, text);
 }
 
 export const DEFAULT_BUCKETS = 100_000;
 
 /** The bucket of `value` in a rollout salted with `salt`: `murmur3(salt + ":" + value, seed) % buckets`. */
-export function bucketOf(salt: string, value: string, seed = 0, buckets = DEFAULT_BUCKETS): number {
-  return bucketOfHash(murmur3(salt + ':' + value, seed), buckets);
+export function bucketOf(
+  salt: string,
+  value: string,
+  seed = 0,
+  buckets = DEFAULT_BUCKETS,
+  encoding: HashEncoding = 'utf8',
+): number {
+  return bucketOfHash(murmur3(salt + ':' + value, seed, encoding), buckets);
+}
+
+/** The hash of a value after a prefix state, in the given encoding (chosen once, at compile time). */
+export function hasherFor(encoding: HashEncoding | undefined): (state: PrefixState, text: string) => number {
+  return encoding === 'latin1' ? hashFromLatin1 : hashFrom;
 }
 
 /**

@@ -2,7 +2,10 @@
  * Attribute clauses: checking their values (validation) and compiling them into predicates (evaluation).
  * Every clause value is parsed here once, at compile time; a predicate only parses what the context holds.
  */
+import { cidrContains, emptyCidr, parseCidr } from './cidr';
+import type { ParsedCidr } from './cidr';
 import { toEpochMillis } from './dates';
+import { bucketOfHash, DEFAULT_BUCKETS, hasherFor, prefixState } from './murmur3';
 import { compileRegex, regexProblem } from './regex';
 import { compareSemver, parseSemver } from './semver';
 import type { SemVer } from './semver';
@@ -35,7 +38,7 @@ export function identifierOf(value: unknown): string | undefined {
   return undefined;
 }
 
-type Kind = 'equality' | 'string' | 'number' | 'date' | 'semver' | 'exists';
+type Kind = 'equality' | 'string' | 'number' | 'date' | 'semver' | 'exists' | 'cidr' | 'bucket';
 
 const KIND: Record<Operator, Kind> = {
   in: 'equality',
@@ -58,7 +61,13 @@ const KIND: Record<Operator, Kind> = {
   semverGt: 'semver',
   semverGte: 'semver',
   exists: 'exists',
+  inCidr: 'cidr',
+  inBuckets: 'bucket',
 };
+
+/** Operators each clause option applies to. */
+const CASE_INSENSITIVE_KINDS: ReadonlySet<Kind> = new Set<Kind>(['equality', 'string']);
+const COERCE_KINDS: ReadonlySet<Kind> = new Set<Kind>(['equality', 'number', 'semver']);
 
 /** A clause value for a numeric operator: a number, or a string holding one. */
 function clauseNumber(value: ClauseValue): number | null {
@@ -75,15 +84,29 @@ function clauseSemver(value: ClauseValue): SemVer | null {
   return typeof value === 'string' ? parseSemver(value) : null;
 }
 
-/** Why `value` cannot be a value of an `op` clause, or null when it can. */
-export function clauseValueProblem(op: Operator, value: ClauseValue): string | null {
+/** Why `value` cannot be a value of `clause` (for its operator and options), or null when it can. */
+export function clauseValueProblem(clause: AttributeClause, value: ClauseValue): string | null {
+  const op = clause.op;
   switch (KIND[op]) {
     case 'equality':
+      return clause.coerce === true && typeof value !== 'number'
+        ? `must be a number for ${op} with coerce`
+        : null;
     case 'exists':
       return null;
     case 'string':
       if (typeof value !== 'string') return `must be a string for ${op}`;
-      return op === 'matches' ? regexProblem(value) : null;
+      return op === 'matches'
+        ? regexProblem(value, { syntax: clause.syntax, caseInsensitive: clause.caseInsensitive })
+        : null;
+    case 'cidr':
+      return typeof value === 'string' && parseCidr(value, emptyCidr())
+        ? null
+        : 'must be an IP address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32)';
+    case 'bucket':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 0
+        ? null
+        : 'must be an integer bucket number ≥ 0';
     case 'number':
       return clauseNumber(value) === null ? `must be a number for ${op}` : null;
     case 'date':
@@ -98,6 +121,33 @@ export function clauseValueProblem(op: Operator, value: ClauseValue): string | n
 /** Whether `op` needs at least one value (only `exists` does not). */
 export function operatorNeedsValues(op: Operator): boolean {
   return KIND[op] !== 'exists';
+}
+
+/**
+ * Problems of a clause's options and value count that no single value shows: options on operators they do
+ * not apply to, and an inBuckets range that is not [from, to) within the bucket count. `path` is relative
+ * to the clause ('' for the clause itself).
+ */
+export function clauseShapeProblems(clause: AttributeClause): Array<{ path: string; problem: string }> {
+  const problems: Array<{ path: string; problem: string }> = [];
+  const kind = KIND[clause.op];
+  if (clause.caseInsensitive !== undefined && !CASE_INSENSITIVE_KINDS.has(kind))
+    problems.push({ path: '/caseInsensitive', problem: `does not apply to ${clause.op}` });
+  if (clause.coerce !== undefined && !COERCE_KINDS.has(kind))
+    problems.push({ path: '/coerce', problem: `does not apply to ${clause.op}` });
+  if (clause.syntax !== undefined && clause.op !== 'matches')
+    problems.push({ path: '/syntax', problem: 'applies to matches only' });
+  if (clause.bucket !== undefined && kind !== 'bucket')
+    problems.push({ path: '/bucket', problem: 'applies to inBuckets only' });
+  if (kind === 'bucket') {
+    const [from, to] = clause.values;
+    const buckets = clause.bucket?.buckets ?? DEFAULT_BUCKETS;
+    if (clause.values.length !== 2 || typeof from !== 'number' || typeof to !== 'number')
+      problems.push({ path: '/values', problem: 'inBuckets needs two values: [from, to)' });
+    else if (from > to || to > buckets)
+      problems.push({ path: '/values', problem: `must satisfy 0 ≤ from ≤ to ≤ ${buckets}` });
+  }
+  return problems;
 }
 
 /** A predicate over one attribute value (not an array). */
@@ -117,18 +167,42 @@ function isComparable(value: unknown): boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
-function equalityTest(values: readonly ClauseValue[]): ValueTest {
+/**
+ * Equality with the clause's values. caseInsensitive: strings compare lower-cased. coerce: a string context
+ * value is first converted with Number() (the values are numbers).
+ */
+function equalityTest(clause: AttributeClause): ValueTest {
+  const lower = clause.caseInsensitive === true;
+  const values = lower
+    ? clause.values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v))
+    : clause.values;
+  let test: ValueTest;
   if (values.length === 1) {
     const only = values[0];
-    return (value) => value === only;
+    test = (value) => value === only;
+  } else {
+    const set = new Set<unknown>(values);
+    test = (value) => set.has(value);
   }
-  const set = new Set<unknown>(values);
-  return (value) => set.has(value);
+  if (clause.coerce === true) {
+    const exact = test;
+    return (value) => exact(typeof value === 'string' ? Number(value) : value);
+  }
+  if (lower) {
+    const exact = test;
+    return (value) => exact(typeof value === 'string' ? value.toLowerCase() : value);
+  }
+  return test;
 }
 
-function stringTest(op: Operator, values: readonly string[]): ValueTest | null {
+function stringTest(clause: AttributeClause): ValueTest | null {
+  const { op, syntax } = clause;
+  const caseInsensitive = clause.caseInsensitive === true;
   const testers: Array<(text: string) => boolean> = [];
-  for (const v of values) {
+  for (const value of clause.values) {
+    if (typeof value !== 'string') continue;
+    // Regexes fold case themselves; the other operators compare lower-cased text.
+    const v = caseInsensitive && op !== 'matches' ? value.toLowerCase() : value;
     switch (op) {
       case 'contains':
         testers.push((text) => text.includes(v));
@@ -141,17 +215,36 @@ function stringTest(op: Operator, values: readonly string[]): ValueTest | null {
         break;
       default:
         try {
-          testers.push(compileRegex(v));
+          testers.push(compileRegex(v, { syntax, caseInsensitive }));
         } catch {
           // An invalid pattern never matches (validation reports it).
         }
     }
   }
   if (testers.length === 0) return null;
+  const lowerInput = caseInsensitive && op !== 'matches';
   return (value) => {
     if (typeof value !== 'string') return false;
-    for (let i = 0; i < testers.length; i++)
-      if ((testers[i] as (text: string) => boolean)(value)) return true;
+    const text = lowerInput ? value.toLowerCase() : value;
+    for (let i = 0; i < testers.length; i++) if ((testers[i] as (text: string) => boolean)(text)) return true;
+    return false;
+  };
+}
+
+/** The context address parsed by inCidr clauses: evaluation is synchronous, so one scratch value serves all. */
+const contextAddress: ParsedCidr = emptyCidr();
+
+function cidrTest(values: readonly ClauseValue[]): ValueTest | null {
+  const ranges: ParsedCidr[] = [];
+  for (const value of values) {
+    const range = emptyCidr();
+    if (typeof value === 'string' && parseCidr(value, range)) ranges.push(range);
+  }
+  if (ranges.length === 0) return null;
+  return (value) => {
+    if (typeof value !== 'string' || !parseCidr(value, contextAddress)) return false;
+    for (let i = 0; i < ranges.length; i++)
+      if (cidrContains(ranges[i] as ParsedCidr, contextAddress)) return true;
     return false;
   };
 }
@@ -214,6 +307,9 @@ function orderingTest<T>(
 
 const readNumber = (value: unknown): number | null =>
   typeof value === 'number' && !Number.isNaN(value) ? value : null;
+/** coerce: numeric strings too, through Number() ("" and whitespace are 0, as in JavaScript). */
+const readNumberCoerced = (value: unknown): number | null =>
+  readNumber(typeof value === 'string' ? Number(value) : value);
 /**
  * The last context version string parsed, and its parse: a context's version is usually compared by several
  * clauses and flags, and a fleet of users shares few distinct versions.
@@ -228,27 +324,65 @@ function readSemver(value: unknown): SemVer | null {
   }
   return lastSemver;
 }
+const MAX_COERCED_SEMVER_LENGTH = 256;
+/** coerce: surrounding whitespace is ignored (the untrimmed text is still bounded). */
+const readSemverCoerced = (value: unknown): SemVer | null =>
+  typeof value === 'string' && value.length <= MAX_COERCED_SEMVER_LENGTH ? readSemver(value.trim()) : null;
 const compareNumbers = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function valueTest(clause: AttributeClause): ValueTest | null {
   const values = clause.values;
+  const coerce = clause.coerce === true;
   switch (KIND[clause.op]) {
     case 'equality':
-      return values.length === 0 ? null : equalityTest(values);
+      return values.length === 0 ? null : equalityTest(clause);
     case 'string':
-      return stringTest(
-        clause.op,
-        values.filter((v): v is string => typeof v === 'string'),
-      );
+      return stringTest(clause);
     case 'number':
-      return orderingTest(clause.op, nonNull(values.map(clauseNumber)), compareNumbers, readNumber);
+      return orderingTest(
+        clause.op,
+        nonNull(values.map(clauseNumber)),
+        compareNumbers,
+        coerce ? readNumberCoerced : readNumber,
+      );
     case 'date':
       return orderingTest(clause.op, nonNull(values.map(toEpochMillis)), compareNumbers, toEpochMillis);
     case 'semver':
-      return orderingTest(clause.op, nonNull(values.map(clauseSemver)), compareSemver, readSemver);
+      return orderingTest(
+        clause.op,
+        nonNull(values.map(clauseSemver)),
+        compareSemver,
+        coerce ? readSemverCoerced : readSemver,
+      );
+    case 'cidr':
+      return cidrTest(values);
     case 'exists':
+    case 'bucket':
       return null;
   }
+}
+
+/**
+ * inBuckets: the attribute's identifier hashed as a rollout hashes it (salt default `defaultSalt`), in
+ * [values[0], values[1]). Like rollouts, a value without an identifier (missing, boolean, array) is not
+ * bucketed, so it never matches.
+ */
+function compileBucketClause(clause: AttributeClause, defaultSalt: string): Predicate {
+  const name = clause.attribute;
+  const ownOnly = needsOwnCheck(name);
+  const negate = clause.negate === true;
+  const buckets = clause.bucket?.buckets ?? DEFAULT_BUCKETS;
+  const encoding = clause.bucket?.encoding;
+  const state = prefixState((clause.bucket?.salt ?? defaultSalt) + ':', clause.bucket?.seed ?? 0, encoding);
+  const hash = hasherFor(encoding);
+  const [from, to] = clause.values;
+  if (typeof from !== 'number' || typeof to !== 'number') return () => negate;
+  return (context) => {
+    const id = identifierOf(readAttribute(context, name, ownOnly));
+    if (id === undefined) return negate;
+    const bucket = bucketOfHash(hash(state, id), buckets);
+    return (bucket >= from && bucket < to) !== negate;
+  };
 }
 
 function nonNull<T>(items: ReadonlyArray<T | null>): T[] {
@@ -259,11 +393,13 @@ function nonNull<T>(items: ReadonlyArray<T | null>): T[] {
  * Compiles an attribute clause into a predicate. A missing attribute (undefined or null) or a value of the
  * wrong type makes the clause false before `negate`; so do clause values that cannot be parsed for the op.
  * Array attributes match when any element matches; `notIn`/`neq` match when no element equals any value.
+ * `defaultSalt` is the salt of an inBuckets clause without one: the flag key (or segment key).
  */
-export function compileAttributeClause(clause: AttributeClause): Predicate {
+export function compileAttributeClause(clause: AttributeClause, defaultSalt = ''): Predicate {
   const name = clause.attribute;
   const ownOnly = needsOwnCheck(name);
   const negate = clause.negate === true;
+  if (clause.op === 'inBuckets') return compileBucketClause(clause, defaultSalt);
   if (clause.op === 'exists') {
     return (context) => {
       const value = readAttribute(context, name, ownOnly);

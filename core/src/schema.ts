@@ -53,6 +53,8 @@ const OPERATORS = [
   'semverGt',
   'semverGte',
   'exists',
+  'inCidr',
+  'inBuckets',
 ] as const;
 
 const closed = { additionalProperties: false } as const;
@@ -104,6 +106,20 @@ export const AttributeClauseSchema = Type.Object(
       { maxItems: LIMITS.values },
     ),
     negate: Type.Optional(Type.Boolean()),
+    caseInsensitive: Type.Optional(Type.Boolean()),
+    coerce: Type.Optional(Type.Boolean()),
+    syntax: Type.Optional(Type.Enum(['js', 're2'])),
+    bucket: Type.Optional(
+      Type.Object(
+        {
+          salt: Type.Optional(Type.String({ maxLength: LIMITS.saltLength })),
+          seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
+          buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 0x100000000 })),
+          encoding: Type.Optional(Type.Enum(['utf8', 'latin1'])),
+        },
+        closed,
+      ),
+    ),
   },
   closed,
 );
@@ -119,6 +135,7 @@ const RolloutSchema = Type.Object(
     salt: Type.Optional(Type.String({ maxLength: LIMITS.saltLength })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
     buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 0x100000000 })),
+    encoding: Type.Optional(Type.Enum(['utf8', 'latin1'])),
     weights: Type.Array(Type.Object({ variant: VariantName, weight: Type.Integer({ minimum: 0 }) }, closed), {
       minItems: 1,
       maxItems: LIMITS.weights,

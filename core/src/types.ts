@@ -30,7 +30,30 @@ export type Operator =
   | 'semverLte'
   | 'semverGt'
   | 'semverGte'
-  | 'exists';
+  | 'exists'
+  | 'inCidr'
+  | 'inBuckets';
+
+/** The pattern language of a `matches` clause: a JavaScript subset (default) or RE2's syntax. */
+export type RegexSyntax = 'js' | 're2';
+
+/**
+ * How text becomes bytes for the bucketing hash: 'utf8' (default), or 'latin1', the low byte of each UTF-16
+ * code unit (Node's Buffer 'latin1'; what the murmurhash3js package hashes). They differ only for non-ASCII.
+ */
+export type HashEncoding = 'utf8' | 'latin1';
+
+/** How an `inBuckets` clause buckets its attribute; the same hash as a rollout's. */
+export interface BucketSpec {
+  /** Hash salt; default the flag key (in a segment rule, the segment key). */
+  salt?: string;
+  /** murmurhash3 seed; default 0. */
+  seed?: number;
+  /** Bucket count; default 100000. */
+  buckets?: number;
+  /** Default 'utf8'. */
+  encoding?: HashEncoding;
+}
 
 /** `attribute op values`, optionally negated. Several values: any matches (notIn/neq: none does). */
 export interface AttributeClause {
@@ -38,6 +61,20 @@ export interface AttributeClause {
   op: Operator;
   values: Array<string | number | boolean>;
   negate?: boolean;
+  /**
+   * in, notIn, eq, neq, contains, startsWith, endsWith, matches: strings compare case-insensitively
+   * (both sides lower-cased; `matches` folds case as Unicode simple case folding does).
+   */
+  caseInsensitive?: boolean;
+  /**
+   * lt, lte, gt, gte, and eq, neq, in, notIn with number values: a string context value is converted with
+   * JavaScript's `Number()` first. semver*: a string context value is trimmed first.
+   */
+  coerce?: boolean;
+  /** matches: the pattern syntax, default 'js'. */
+  syntax?: RegexSyntax;
+  /** inBuckets: how the attribute is hashed into buckets; `values` is the range [from, to). */
+  bucket?: BucketSpec;
 }
 
 /** A reference to a segment; `negate: true` means "not in the segment". */
@@ -63,6 +100,8 @@ export interface Rollout {
   seed?: number;
   /** Bucket count; default 100000 (weights in units of 0.001%). */
   buckets?: number;
+  /** How text is hashed; default 'utf8'. Exists for imported flags that must keep another system's buckets. */
+  encoding?: HashEncoding;
   weights: Weight[];
 }
 

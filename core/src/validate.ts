@@ -7,7 +7,7 @@ import type { TSchema } from 'typebox';
 import { parseIsoDate } from './dates';
 import { keyProblem } from './keys';
 import { DEFAULT_BUCKETS } from './murmur3';
-import { clauseValueProblem, operatorNeedsValues } from './operators';
+import { clauseShapeProblems, clauseValueProblem, operatorNeedsValues } from './operators';
 import { FlagDocumentSchema, SegmentDocumentSchema, UNION_BRANCH } from './schema';
 import type { AttributeClause, Clause, FlagDocument, Prerequisite, SegmentDocument, Serve } from './types';
 
@@ -113,9 +113,11 @@ function checkAttributeClause(path: string, clause: AttributeClause, problems: P
     problems.push({ path: path + '/values', problem: `${clause.op} needs at least one value` });
   }
   clause.values.forEach((value, i) => {
-    const problem = clauseValueProblem(clause.op, value);
+    const problem = clauseValueProblem(clause, value);
     if (problem !== null) problems.push({ path: path + pointer('values', i), problem });
   });
+  for (const shape of clauseShapeProblems(clause))
+    problems.push({ path: path + shape.path, problem: shape.problem });
 }
 
 function checkClauses(

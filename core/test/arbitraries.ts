@@ -48,6 +48,8 @@ const OPERATORS: Operator[] = [
   'semverGt',
   'semverGte',
   'exists',
+  'inCidr',
+  'inBuckets',
 ];
 
 const word = fc.constantFrom(...WORDS);
@@ -65,7 +67,50 @@ function clauseValue(op: Operator): fc.Arbitrary<string | number | boolean> {
   if (op.startsWith('semver')) return semver;
   if (op === 'matches') return fc.constantFrom('^a', 'e$', 'x|ü', '[0-9]+', '^$', '(a|b)*c', '\\d{2,4}');
   if (['contains', 'startsWith', 'endsWith'].includes(op)) return word;
+  if (op === 'inCidr')
+    return fc.constantFrom('10.0.0.0/8', '192.168.1.7', '2001:db8::/32', '::1', '0.0.0.0/0');
   return fc.oneof(word, fc.integer({ min: -3, max: 3 }), fc.boolean());
+}
+
+/** The options a clause with `op` may carry (each present or not), and values that suit them. */
+function clauseOptions(op: Operator): fc.Arbitrary<Partial<AttributeClause>> {
+  const flag = fc.option(fc.boolean(), { nil: undefined });
+  if (op === 'matches')
+    return fc.record(
+      {
+        caseInsensitive: flag,
+        syntax: fc.constantFrom('js', 're2'),
+        values: fc.array(fc.constantFrom('^a', 'e$', 'x|ü', '[0-9]+', '(a|b)*c', '\\d{2,4}'), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+      },
+      { requiredKeys: [] },
+    );
+  if (['in', 'notIn', 'eq', 'neq', 'contains', 'startsWith', 'endsWith'].includes(op))
+    return fc.record({ caseInsensitive: flag }, { requiredKeys: [] });
+  if (['lt', 'lte', 'gt', 'gte'].includes(op) || op.startsWith('semver'))
+    return fc.record({ coerce: flag }, { requiredKeys: [] });
+  if (op === 'inBuckets')
+    return fc
+      .record({
+        bucket: fc.record(
+          {
+            salt: fc.string({ maxLength: 8 }),
+            seed: fc.integer({ min: 0, max: 0xffffffff }),
+            buckets: fc.constantFrom(100, 100_000),
+            encoding: fc.constantFrom('utf8' as const, 'latin1' as const),
+          },
+          { requiredKeys: [] },
+        ),
+        from: fc.nat(100),
+        length: fc.nat(100),
+      })
+      .map(({ bucket, from, length }) => ({
+        bucket,
+        values: [Math.min(from, 100), Math.min(from + length, 100)],
+      }));
+  return fc.constant({});
 }
 
 const attributeClause: fc.Arbitrary<AttributeClause> = fc
@@ -75,12 +120,18 @@ const attributeClause: fc.Arbitrary<AttributeClause> = fc
     fc.option(fc.boolean(), { nil: undefined }),
   )
   .chain(([attribute, op, negate]) =>
-    fc.array(clauseValue(op), { minLength: op === 'exists' ? 0 : 1, maxLength: 3 }).map((values) => ({
-      attribute,
-      op,
-      values,
-      ...(negate === undefined ? {} : { negate }),
-    })),
+    fc
+      .tuple(
+        fc.array(clauseValue(op), { minLength: op === 'exists' ? 0 : 1, maxLength: 3 }),
+        clauseOptions(op),
+      )
+      .map(([values, options]) => ({
+        attribute,
+        op,
+        values,
+        ...(negate === undefined ? {} : { negate }),
+        ...options,
+      })),
   );
 
 const clause: fc.Arbitrary<Clause> = fc.oneof(
@@ -115,6 +166,7 @@ const serve: fc.Arbitrary<Serve> = fc.oneof(
         salt: fc.string({ maxLength: 8 }),
         seed: fc.integer({ min: 0, max: 0xffffffff }),
         buckets: fc.constantFrom(100_000, 100, 1),
+        encoding: fc.constantFrom('utf8' as const, 'latin1' as const),
       },
       { requiredKeys: [] },
     )

@@ -2,10 +2,12 @@ import fc from 'fast-check';
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
 import { bucketOf, murmur3 } from '@switchboard/core';
-import { hashFrom, prefixState } from '../src/murmur3';
+import { hashFrom, hashFromLatin1, prefixState } from '../src/murmur3';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const reference = (text: string, seed: number): number => murmurhash.v3(utf8(text), seed);
+/** Node's latin1: the low byte of each UTF-16 code unit. */
+const latin1 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 
 /** Strings of arbitrary UTF-16 code units: lone surrogates included. */
 const codeUnitStrings = fc.string({
@@ -44,12 +46,37 @@ describe('murmur3', () => {
   });
 
   it('hashing from a prefix state equals hashing the concatenation', () => {
+    // Prefixes are a rollout's `salt + ":"`: they never end inside a surrogate pair (a prefix ending in a
+    // lone high surrogate would hash it as U+FFFD, while the concatenation could complete the pair).
     fc.assert(
-      fc.property(anyText, anyText, seeds, (prefix, rest, seed) => {
-        expect(hashFrom(prefixState(prefix, seed), rest)).toBe(murmur3(prefix + rest, seed));
+      fc.property(anyText, anyText, seeds, (salt, rest, seed) => {
+        expect(hashFrom(prefixState(`${salt}:`, seed), rest)).toBe(murmur3(`${salt}:${rest}`, seed));
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("hashes latin1 bytes (each code unit's low byte) when asked, and agrees with UTF-8 on ASCII", () => {
+    fc.assert(
+      fc.property(anyText, anyText, seeds, (prefix, rest, seed) => {
+        expect(murmur3(prefix + rest, seed, 'latin1')).toBe(murmurhash.v3(latin1(prefix + rest), seed));
+        expect(hashFromLatin1(prefixState(prefix, seed, 'latin1'), rest)).toBe(
+          murmur3(prefix + rest, seed, 'latin1'),
+        );
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) }),
+        seeds,
+        (ascii, seed) => {
+          expect(murmur3(ascii, seed, 'latin1')).toBe(murmur3(ascii, seed));
+        },
+      ),
+    );
+    expect(murmur3('ü', 0, 'latin1')).not.toBe(murmur3('ü', 0));
+    expect(bucketOf('g', 'ü', 0, 100, 'latin1')).toBe(murmurhash.v3(latin1('g:ü'), 0) % 100);
   });
 
   it('bucketOf applies the seed and the bucket count', () => {

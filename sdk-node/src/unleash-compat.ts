@@ -60,7 +60,11 @@ export interface UnleashCompatClient {
   /** Unleash's `isEnabled`: `fallback` answers for unknown flags (and before the client has a ruleset). */
   isEnabled(name: string, context?: UnleashContext, fallback?: UnleashFallback): boolean;
   /** Unleash's `getVariant`: `{ name, enabled, payload?, feature_enabled }`. */
-  getVariant(name: string, context?: UnleashContext, fallbackVariant?: UnleashFallbackVariant): UnleashVariant;
+  getVariant(
+    name: string,
+    context?: UnleashContext,
+    fallbackVariant?: UnleashFallbackVariant,
+  ): UnleashVariant;
 }
 
 /** What unleashCompat needs of a client: evaluation. A SwitchboardClient has it. */
@@ -137,7 +141,10 @@ export function unleashCompat(client: Evaluator, options: UnleashCompatOptions =
       if (value === true) return { ...fallback, feature_enabled: true, featureEnabled: true };
       // An imported Unleash variant is { name, payload? }; any other value is served as a payload.
       const imported =
-        typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.name === 'string';
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        typeof value.name === 'string';
       const variant: UnleashVariant = {
         name: imported ? (value.name as string) : (result.variant ?? name),
         enabled: true,
@@ -150,6 +157,66 @@ export function unleashCompat(client: Evaluator, options: UnleashCompatOptions =
         variant.payload = payloadOf(value);
       }
       return variant;
+    },
+  };
+}
+
+/** What unleashShadow needs of an Unleash client: unleash-client's `Unleash` has it. */
+export interface UnleashLike {
+  isEnabled(name: string, context?: UnleashContext, fallback?: UnleashFallback): boolean;
+  getVariant(
+    name: string,
+    context?: UnleashContext,
+    fallbackVariant?: UnleashFallbackVariant,
+  ): { name: string; enabled: boolean; payload?: UnleashPayload; feature_enabled?: boolean };
+}
+
+/** An answer Switchboard gave differently from Unleash, reported by unleashShadow. */
+export interface ShadowMismatch {
+  call: 'isEnabled' | 'getVariant';
+  name: string;
+  context: UnleashContext | undefined;
+  unleash: unknown;
+  switchboard: unknown;
+}
+
+function sameVariant(a: ReturnType<UnleashLike['getVariant']>, b: UnleashVariant): boolean {
+  const { name, enabled, payload, feature_enabled } = a;
+  return (
+    JSON.stringify({ name, enabled, payload, feature_enabled }) ===
+    JSON.stringify({
+      name: b.name,
+      enabled: b.enabled,
+      payload: b.payload,
+      feature_enabled: b.feature_enabled,
+    })
+  );
+}
+
+/**
+ * Running both side by side: answers what Unleash answers, asks Switchboard the same question, and reports
+ * each answer that differs to `onMismatch` (which must not throw). Swap it for `unleashCompat` to cut over.
+ */
+export function unleashShadow(
+  unleash: UnleashLike,
+  switchboard: UnleashCompatClient,
+  onMismatch: (mismatch: ShadowMismatch) => void,
+): UnleashCompatClient {
+  return {
+    isEnabled(name, context, fallback) {
+      const expected = unleash.isEnabled(name, context, fallback);
+      const actual = switchboard.isEnabled(name, context, fallback);
+      if (actual !== expected)
+        onMismatch({ call: 'isEnabled', name, context, unleash: expected, switchboard: actual });
+      return expected;
+    },
+    getVariant(name, context, fallbackVariant) {
+      const expected = unleash.getVariant(name, context, fallbackVariant);
+      const actual = switchboard.getVariant(name, context, fallbackVariant);
+      if (!sameVariant(expected, actual))
+        onMismatch({ call: 'getVariant', name, context, unleash: expected, switchboard: actual });
+      const featureEnabled = expected.feature_enabled === true;
+      return { ...expected, feature_enabled: featureEnabled, featureEnabled };
     },
   };
 }

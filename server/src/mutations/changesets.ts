@@ -28,6 +28,11 @@ export interface ChangesetRequest {
   force?: boolean;
   /** When set, only this environment's configuration of each flag is managed; the others are kept. */
   environment?: string;
+  /**
+   * False: flags and segments missing from the request are kept, not deleted (an upsert, as an import
+   * needs). Default true: the request is the whole desired state.
+   */
+  prune?: boolean;
   flags: FlagInput[];
   segments: SegmentInput[];
 }
@@ -85,13 +90,14 @@ function findDuplicates(items: readonly Versioned[], section: string): ProblemDe
 
 /**
  * Decides create / update / delete / unchanged for each item. `desired` maps a request item to the
- * document it should become (given what is stored); items the request lacks are deleted.
+ * document it should become (given what is stored); items the request lacks are deleted when `prune`.
  */
 function plan<Document extends { key: string; version: number }>(
   kind: 'flag' | 'segment',
   items: readonly Versioned[],
   stored: ReadonlyMap<string, Document>,
   desired: (index: number, current: Document | undefined) => Omit<Document, 'version'>,
+  prune: boolean,
 ): { changes: Array<Planned<Document>>; unchanged: number } {
   const changes: Array<Planned<Document>> = [];
   let unchanged = 0;
@@ -119,7 +125,7 @@ function plan<Document extends { key: string; version: number }>(
     });
   });
   const requested = new Set(items.map((item) => item.key));
-  for (const current of stored.values()) {
+  for (const current of prune ? stored.values() : []) {
     if (requested.has(current.key)) continue;
     changes.push({
       kind,
@@ -180,12 +186,25 @@ function desiredFlag(
   return { ...flagFields, environments: withKillState };
 }
 
-/** Problems of the request's own documents (shape first): checked before anything is merged. */
-function requestProblems(request: ChangesetRequest): ProblemDetail[] {
-  const segmentKeys = new Set(request.segments.map((segment) => segment.key));
-  const flagsByKey = new Map(
-    request.flags.map((flag): [string, FlagDocument] => [flag.key, { ...flag, version: flag.version ?? 0 }]),
-  );
+/**
+ * Problems of the request's own documents (shape first): checked before anything is merged. `kept` are the
+ * stored documents a request that does not prune leaves in place, which its documents may reference.
+ */
+function requestProblems(
+  request: ChangesetRequest,
+  kept?: { flags: ReadonlyMap<string, FlagDocument>; segments: ReadonlyMap<string, SegmentDocument> },
+): ProblemDetail[] {
+  const segmentKeys = new Set([
+    ...(kept?.segments.keys() ?? []),
+    ...request.segments.map((segment) => segment.key),
+  ]);
+  const flagsByKey = new Map([
+    ...(kept?.flags ?? []),
+    ...request.flags.map((flag): [string, FlagDocument] => [
+      flag.key,
+      { ...flag, version: flag.version ?? 0 },
+    ]),
+  ]);
   const problems = [
     ...findDuplicates(request.flags, 'flags'),
     ...findDuplicates(request.segments, 'segments'),
@@ -247,7 +266,15 @@ function publicChange(change: Planned<unknown>): PlannedChange {
 }
 
 async function planChangeset(tx: StoreTransaction, request: ChangesetRequest) {
-  const problems = requestProblems(request);
+  const prune = request.prune !== false;
+  // Without pruning, the request's documents may reference stored ones, so those are read first.
+  const stored = prune
+    ? undefined
+    : {
+        flags: new Map((await tx.listAllFlags()).map((flag) => [flag.key, flag])),
+        segments: new Map((await tx.listAllSegments()).map((segment) => [segment.key, segment])),
+      };
+  const problems = requestProblems(request, stored);
   if (problems.length > 0) throw unprocessable('the change set is not valid', problems);
   const environments = (await tx.listEnvironments()).map((environment) => environment.key);
   if (request.environment !== undefined && !environments.includes(request.environment)) {
@@ -255,28 +282,41 @@ async function planChangeset(tx: StoreTransaction, request: ChangesetRequest) {
       { path: '/environment', problem: 'unknown environment' },
     ]);
   }
-  const storedFlags = new Map((await tx.listAllFlags()).map((flag) => [flag.key, flag]));
-  const storedSegments = new Map((await tx.listAllSegments()).map((segment) => [segment.key, segment]));
+  const storedFlags = stored?.flags ?? new Map((await tx.listAllFlags()).map((flag) => [flag.key, flag]));
+  const storedSegments =
+    stored?.segments ?? new Map((await tx.listAllSegments()).map((segment) => [segment.key, segment]));
 
-  const segments = plan<SegmentDocument>('segment', request.segments, storedSegments, (index) => {
-    const { version: _version, ...segment } = request.segments[index] as SegmentInput;
-    return segment;
-  });
-  const flags = plan<FlagDocument>('flag', request.flags, storedFlags, (index, current) =>
-    desiredFlag(request.flags[index] as FlagInput, current, request.environment, environments),
+  const segments = plan<SegmentDocument>(
+    'segment',
+    request.segments,
+    storedSegments,
+    (index) => {
+      const { version: _version, ...segment } = request.segments[index] as SegmentInput;
+      return segment;
+    },
+    prune,
+  );
+  const flags = plan<FlagDocument>(
+    'flag',
+    request.flags,
+    storedFlags,
+    (index, current) =>
+      desiredFlag(request.flags[index] as FlagInput, current, request.environment, environments),
+    prune,
   );
 
-  // The state after the change set: every flag of the request (the rest are deleted), merged.
-  const resulting = new Map(
-    request.flags.map((input): [string, FlagDocument] => {
+  // The state after the change set: every flag of the request, merged; the others deleted when pruning, else kept.
+  const resulting = new Map([
+    ...(prune ? [] : storedFlags),
+    ...request.flags.map((input): [string, FlagDocument] => {
       const change = flags.changes.find((planned) => planned.key === input.key);
       return [input.key, change?.after ?? (storedFlags.get(input.key) as FlagDocument)];
     }),
-  );
+  ]);
   const resultIssues = resultProblems(
     request,
     resulting,
-    new Set(request.segments.map((segment) => segment.key)),
+    new Set([...(prune ? [] : storedSegments.keys()), ...request.segments.map((segment) => segment.key)]),
     new Set(environments),
   );
   if (resultIssues.length > 0) throw unprocessable('the change set is not valid', resultIssues);

@@ -8,7 +8,7 @@ import type { FlagDocument, FlagEnvironment, SegmentDocument } from '@switchboar
 import { validateFlag, validateSegment } from '@switchboard/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { jsonEqual } from '../audit/canonical';
-import type { Actor } from '../audit/chain';
+import type { Actor, AuditEntry } from '../audit/chain';
 import { escapePointer } from '../audit/diff';
 import { generateSecret, hashSecret, isSdkKind, newTokenId } from '../auth/tokens';
 import type { ProblemDetail } from '../errors';
@@ -145,8 +145,13 @@ function configIn(flag: FlagDocument, environment: string): FlagEnvironment {
   return config;
 }
 
+/** Work that must commit (or fail) together with a kill of `key` in `environment`. */
+export type KillHook = (write: Write, key: string, environment: string) => Promise<void>;
+
 export class Mutations {
   private readonly revocationListeners = new Set<(tokenId: string) => void>();
+  private readonly auditListeners = new Set<(entry: AuditEntry) => void>();
+  private readonly killHooks = new Set<KillHook>();
 
   constructor(private readonly options: MutationsOptions) {}
 
@@ -154,6 +159,21 @@ export class Mutations {
   onTokenRevoked(listener: (tokenId: string) => void): () => void {
     this.revocationListeners.add(listener);
     return () => this.revocationListeners.delete(listener);
+  }
+
+  /**
+   * Runs `hook` inside the transaction of every kill that changes a flag (single, by tag, or by the
+   * server itself), after the kill is written; answers an unsubscribe function.
+   */
+  onKill(hook: KillHook): () => void {
+    this.killHooks.add(hook);
+    return () => this.killHooks.delete(hook);
+  }
+
+  /** Calls `listener(entry)` for every audit entry once its transaction commits (live admin views). */
+  onAudited(listener: (entry: AuditEntry) => void): () => void {
+    this.auditListeners.add(listener);
+    return () => this.auditListeners.delete(listener);
   }
 
   private async commit<T>(actor: Actor, work: (write: Write) => Promise<T>): Promise<T> {
@@ -164,6 +184,9 @@ export class Mutations {
     });
     for (const notice of write?.notices.values() ?? []) {
       this.afterCommit('change fan-out', () => this.options.fanout.publish(notice));
+    }
+    for (const entry of write?.audited ?? []) {
+      for (const listener of this.auditListeners) this.afterCommit('audit', () => listener(entry));
     }
     return result;
   }
@@ -196,6 +219,9 @@ export class Mutations {
     await write.tx.putFlag(after);
     await write.audit({ ...audit, target: { kind: 'flag', key: after.key }, before: before ?? null, after });
     await write.flagChanged(after.key, before, after, audit.action === 'flag.kill');
+    if (audit.action === 'flag.kill' && audit.environment !== undefined) {
+      for (const hook of this.killHooks) await hook(write, after.key, audit.environment);
+    }
     return after;
   }
 
@@ -260,19 +286,26 @@ export class Mutations {
     request: EnvironmentEditRequest,
     edit: EnvironmentEdit,
   ): Promise<FlagDocument> {
-    return this.commit(actor, async (write) => {
-      const before = await requireFlag(write.tx, request.key);
-      await requireEnvironment(write.tx, request.environment);
-      const config = configIn(before, request.environment);
-      checkVersion('flag', request.key, before, request.expectedVersion);
-      const environments = { ...before.environments, [request.environment]: edit(config) };
-      return this.writeFlag(
-        write,
-        before,
-        { ...before, environments },
-        { action: request.action, environment: request.environment, reason: request.reason },
-      );
-    });
+    return this.commit(actor, (write) => this.applyEnvironmentEdit(write, request, edit));
+  }
+
+  /** editFlagEnvironment inside a mutation already running (commitAs), next to other work. */
+  async applyEnvironmentEdit(
+    write: Write,
+    request: EnvironmentEditRequest,
+    edit: EnvironmentEdit,
+  ): Promise<FlagDocument> {
+    const before = await requireFlag(write.tx, request.key);
+    await requireEnvironment(write.tx, request.environment);
+    const config = configIn(before, request.environment);
+    checkVersion('flag', request.key, before, request.expectedVersion);
+    const environments = { ...before.environments, [request.environment]: edit(config) };
+    return this.writeFlag(
+      write,
+      before,
+      { ...before, environments },
+      { action: request.action, environment: request.environment, reason: request.reason },
+    );
   }
 
   /** Kills every flag carrying `tag` in the environment, in one transaction. */
