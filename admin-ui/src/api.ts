@@ -38,7 +38,7 @@ export interface AuditEntry {
   at: string;
   actor: AuditActor;
   action: string;
-  target: { kind: 'flag' | 'segment' | 'environment' | 'token'; key: string };
+  target: { kind: 'flag' | 'segment' | 'environment' | 'token' | 'webhook'; key: string };
   environment: string | null;
   reason: string | null;
   before: JsonValue | null;
@@ -89,6 +89,159 @@ export interface SdkStatus {
   seq: number;
   connected: number;
   acknowledged: number;
+}
+
+// ---- Progressive delivery (server/src/delivery/types.ts, insight/, webhooks/) ----
+
+export interface RolloutWeight {
+  variant: string;
+  weight: number;
+}
+
+export interface PlanStep {
+  weights?: RolloutWeight[];
+  enabled?: boolean;
+  holdSeconds?: number;
+}
+
+export interface GuardDefinition {
+  name: string;
+  event: string;
+  kind: 'rate' | 'mean';
+  treatment: string;
+  control: string;
+  worseWhen?: 'higher' | 'lower';
+  relativeThreshold?: number;
+  absoluteThreshold?: number;
+  minSample: number;
+}
+
+export interface PlanDefinition {
+  steps: PlanStep[];
+  startAt?: string;
+  ruleId?: string;
+  guards?: GuardDefinition[];
+  alpha?: number;
+}
+
+export type PlanStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'aborted';
+export type PlanAction = 'pause' | 'resume' | 'skip' | 'abort';
+
+export interface ArmReading {
+  variant: string;
+  users: number;
+  withEvent: number | null;
+  value: number | null;
+}
+
+export interface GuardReading {
+  name: string;
+  event: string;
+  kind: 'rate' | 'mean';
+  status: 'insufficient' | 'healthy' | 'tripped';
+  treatment: ArmReading;
+  control: ArmReading;
+  difference: number | null;
+  interval: [number, number] | null;
+  pValue: number;
+  margin: number;
+  minSample: number;
+  alpha: number;
+  summary: string;
+}
+
+export interface PlanEvent {
+  at: string;
+  by: string;
+  event: 'created' | 'advanced' | 'paused' | 'resumed' | 'skipped' | 'completed' | 'aborted' | 'tripped';
+  step?: number;
+  detail: string;
+  guards?: GuardReading[];
+}
+
+export interface RampPlan {
+  flag: string;
+  environment: string;
+  runId: string;
+  definition: PlanDefinition;
+  status: PlanStatus;
+  currentStep: number;
+  stepStartedAt: string | null;
+  nextAt: string | null;
+  pausedRemainingMs: number | null;
+  endedReason: string | null;
+  history: PlanEvent[];
+  version: number;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** A plan as the flag page shows it: with its guards' numbers now and the server's clock. */
+export interface PlanView extends RampPlan {
+  readings: GuardReading[];
+  serverTime: string;
+}
+
+export interface SdkInstance {
+  instanceId: string;
+  tokenId: string;
+  sdk: string;
+  sdkVersion: string;
+  rulesetVersion: number | null;
+  lastSeenAt: string;
+  connected: boolean;
+  current: boolean;
+}
+
+export interface FlagInsight {
+  evaluations: {
+    since: string;
+    bucketSeconds: number;
+    buckets: Array<{ start: string; counts: Record<string, number> }>;
+    totals: Record<string, number>;
+  };
+  lastEvaluatedAt: string | null;
+  sdks: {
+    currentVersion: number;
+    instances: SdkInstance[];
+    streams: Array<{ version: number; streams: number }>;
+  };
+}
+
+export interface Staleness {
+  reason: 'not-evaluated' | 'single-variant';
+  lastEvaluatedAt: string | null;
+  variants: Record<string, string>;
+}
+
+export interface StalePage extends FlagPage {
+  stale: Record<string, Staleness>;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  description: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  auditId: number;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  log: Array<{
+    attempt: number;
+    at: string;
+    statusCode: number | null;
+    error: string | null;
+    durationMs: number;
+  }>;
+  createdAt: string;
 }
 
 export interface ErrorDetail {
@@ -267,6 +420,57 @@ export class AdminApi {
 
   revokeToken(id: string): Promise<void> {
     return this.request('DELETE', `/api/v1/tokens/${segment(id)}`);
+  }
+
+  /** The flag environment's ramp plan; null when it never had one. */
+  async plan(key: string, environment: string): Promise<PlanView | null> {
+    try {
+      return await this.request<PlanView>('GET', `${flagPath(key, environment)}/plan`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404 && !error.isMissingRoute) return null;
+      throw error;
+    }
+  }
+
+  putPlan(key: string, environment: string, plan: PlanDefinition & { reason?: string }): Promise<PlanView> {
+    return this.request('PUT', `${flagPath(key, environment)}/plan`, plan);
+  }
+
+  planAction(key: string, environment: string, action: PlanAction, reason?: string): Promise<PlanView> {
+    return this.request('POST', `${flagPath(key, environment)}/plan/${action}`, reason ? { reason } : {});
+  }
+
+  plans(filter: { active?: boolean } = {}): Promise<{ plans: RampPlan[] }> {
+    return this.request('GET', `/api/v1/plans${queryString({ active: filter.active ? 'true' : undefined })}`);
+  }
+
+  insight(key: string, environment: string, hours: number): Promise<FlagInsight> {
+    return this.request('GET', `${flagPath(key, environment)}/insight${queryString({ hours })}`);
+  }
+
+  /** Flags ready to remove (not evaluated, or serving one variant, for the server's stale period). */
+  staleFlags(): Promise<StalePage> {
+    return this.request('GET', `/api/v1/flags${queryString({ stale: 'true', limit: 500 })}`);
+  }
+
+  webhooks(): Promise<{ webhooks: Webhook[] }> {
+    return this.request('GET', '/api/v1/webhooks');
+  }
+
+  createWebhook(input: {
+    url: string;
+    events?: string[];
+    description?: string;
+  }): Promise<Webhook & { secret: string }> {
+    return this.request('POST', '/api/v1/webhooks', input);
+  }
+
+  deleteWebhook(id: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/webhooks/${segment(id)}`);
+  }
+
+  deliveries(id: string): Promise<{ deliveries: WebhookDelivery[] }> {
+    return this.request('GET', `/api/v1/webhooks/${segment(id)}/deliveries${queryString({ limit: 50 })}`);
   }
 }
 

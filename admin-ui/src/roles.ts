@@ -8,13 +8,15 @@ export interface Abilities {
   kill: boolean;
   /** Create, list and revoke tokens. */
   manageTokens: boolean;
+  /** Register and remove webhooks, read their delivery logs. */
+  manageWebhooks: boolean;
 }
 
 const ABILITIES: Record<TokenKind, Abilities | null> = {
-  admin: { edit: true, kill: true, manageTokens: true },
-  editor: { edit: true, kill: true, manageTokens: false },
-  responder: { edit: false, kill: true, manageTokens: false },
-  viewer: { edit: false, kill: false, manageTokens: false },
+  admin: { edit: true, kill: true, manageTokens: true, manageWebhooks: true },
+  editor: { edit: true, kill: true, manageTokens: false, manageWebhooks: false },
+  responder: { edit: false, kill: true, manageTokens: false, manageWebhooks: false },
+  viewer: { edit: false, kill: false, manageTokens: false, manageWebhooks: false },
   // SDK keys cannot use the admin API.
   server: null,
   client: null,

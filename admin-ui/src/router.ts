@@ -7,6 +7,8 @@ export type Route =
   | { page: 'new-flag' }
   | { page: 'audit'; filter: Record<string, string> }
   | { page: 'tokens' }
+  | { page: 'rollouts' }
+  | { page: 'webhooks' }
   | { page: 'not-found' };
 
 export function parseRoute(hash: string): Route {
@@ -22,6 +24,8 @@ export function parseRoute(hash: string): Route {
     if (first === 'new') return { page: 'new-flag' };
     if (first === 'audit') return { page: 'audit', filter: query };
     if (first === 'tokens') return { page: 'tokens' };
+    if (first === 'rollouts') return { page: 'rollouts' };
+    if (first === 'webhooks') return { page: 'webhooks' };
   } catch {
     // A malformed %-escape in a hand-typed URL.
   }
@@ -44,6 +48,10 @@ export function href(route: Route): string {
     }
     case 'tokens':
       return '#/tokens';
+    case 'rollouts':
+      return '#/rollouts';
+    case 'webhooks':
+      return '#/webhooks';
     case 'not-found':
       return '#/';
   }

@@ -11,6 +11,8 @@ describe('routes', () => {
     { page: 'new-flag' },
     { page: 'audit', filter: { flag: 'checkout-v2', action: 'flag.kill' } },
     { page: 'tokens' },
+    { page: 'rollouts' },
+    { page: 'webhooks' },
   ];
 
   it.each(routes)('round-trips %j through the URL hash', (route) => {

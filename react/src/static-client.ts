@@ -31,6 +31,8 @@ export function createStaticClient(bootstrap: Pick<FlagSet, 'flags'>): Switchboa
     allFlags: () => Object.fromEntries([...flags].map(([key, result]) => [key, result.value])),
     // Values never change: there is no server to ask for another context's.
     identify: (_context: Context) => Promise.resolve(),
+    // No server to report tracked events to.
+    track: () => {},
     on: () => {},
     off: () => {},
     close: () => {},

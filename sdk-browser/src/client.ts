@@ -4,6 +4,7 @@
  */
 import { cacheKey, defaultStorage, readCache, writeCache } from './cache';
 import { readEventStream } from './event-stream';
+import { createReporter } from './track';
 import type {
   ClientEvents,
   ClientOptions,
@@ -43,6 +44,19 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let closed = false;
   /** Resolvers waiting for the server's answer (or failure) for the current context. */
   let waiting: Array<() => void> = [];
+  const reporter =
+    options.events === true
+      ? createReporter(
+          (body) =>
+            send(base + '/client/v1/events', {
+              method: 'POST',
+              headers: { authorization: 'Bearer ' + options.clientKey, 'content-type': 'application/json' },
+              body,
+              keepalive: true,
+            }),
+          () => ({ context, values, version }),
+        )
+      : null;
 
   function emit<E extends keyof ClientEvents>(event: E, argument: Parameters<ClientEvents[E]>[0]): void {
     for (const listener of listeners[event]) {
@@ -81,6 +95,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       version,
     });
     if (changed.length > 0) emit('change', changed);
+    reporter?.valuesChanged(full ? undefined : changed);
   }
 
   function fail(error: SwitchboardError, retryAfterMs?: number): void {
@@ -202,6 +217,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         void connect();
       });
     },
+    track: (event, value) => reporter?.track(event, value),
     on: (event, listener) => void listeners[event].add(listener),
     off: (event, listener) => void listeners[event].delete(listener),
     close(): void {
@@ -211,6 +227,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       clearTimeout(retryTimer);
       clearTimeout(stallTimer);
       clearTimeout(readyTimer);
+      reporter?.stop();
       settle();
     },
   };

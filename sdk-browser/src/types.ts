@@ -52,6 +52,11 @@ export interface ClientOptions {
   readyTimeoutMs?: number;
   /** The fetch to use; the global one by default. */
   fetch?: typeof fetch;
+  /**
+   * Report the variants of guarded flags served to the context's `userId` and `track()`ed events to the
+   * server, for guarded rollouts (default false: `track()` does nothing).
+   */
+  events?: boolean;
 }
 
 export interface SwitchboardError {
@@ -82,6 +87,11 @@ export interface SwitchboardClient {
   evaluate(key: string): FlagResult;
   /** A copy of every flag's value. */
   allFlags(): Record<string, JsonValue>;
+  /**
+   * Reports an outcome for the context's user (`error`, `signup`, a duration as `value`) with the variants
+   * of guarded flags it was served; batched, never throws. Needs the `events: true` option.
+   */
+  track(event: string, value?: number): void;
   /** Switches to another context: one request; resolves when its values arrived (or on failure). */
   identify(context: Context): Promise<void>;
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): void;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { compileRuleset } from '@switchboard/core';
 import type {
   CompiledRuleset,
@@ -18,6 +19,7 @@ import type { ClientOptions, ResolvedOptions } from './options';
 import { RulesetCacheFile, readRulesetFile } from './ruleset-files';
 import { Synchronizer } from './synchronizer';
 import type { ConnectionState } from './synchronizer';
+import { EventRecorder, ITEMS_PER_REPORT, reportBodies } from './track-events';
 import { isEnvironmentRuleset } from './wire-guards';
 
 export type { ConnectionState } from './synchronizer';
@@ -74,6 +76,10 @@ const NOT_READY: EvaluationResult = Object.freeze({
 });
 
 const USER_AGENT = 'switchboard-sdk-node';
+const SDK_VERSION = '0.1.0';
+/** Users whose served variants of guarded flags are remembered for `track` (least recent forgotten). */
+const MAX_REMEMBERED_USERS = 50_000;
+const MAX_EVENT_NAME_LENGTH = 200;
 const CLOSE_FLUSH_TIMEOUT_MS = 2_000;
 /** Metrics request bodies stay well below the server's request size limit (1 MiB by default). */
 const MAX_METRICS_BODY_BYTES = 256 * 1024;
@@ -114,6 +120,10 @@ export class SwitchboardClient {
   private staleTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  private readonly recorder: EventRecorder | null;
+  private readonly instanceId = randomUUID();
+  private eventsTimer: NodeJS.Timeout | null = null;
+  private reporting: Promise<void> | null = null;
   private fatalError: SwitchboardError | null = null;
   private closed = false;
 
@@ -124,6 +134,9 @@ export class SwitchboardClient {
     this.readyDeadline = Date.now() + this.options.readyTimeoutMs;
     this.disconnectedSince = Date.now();
     this.counter = this.options.metrics ? new EvaluationCounter() : null;
+    this.recorder = this.options.events
+      ? new EventRecorder(this.options.maxQueuedEvents, MAX_REMEMBERED_USERS)
+      : null;
     this.cacheFile = this.options.cacheFile
       ? new RulesetCacheFile(this.options.cacheFile, (error) =>
           logger.warn(`switchboard: could not write the cache file: ${error.message}`),
@@ -161,6 +174,10 @@ export class SwitchboardClient {
     if (this.counter) {
       this.flushTimer = setInterval(() => void this.flushMetrics(), this.options.flushIntervalMs);
       this.flushTimer.unref();
+    }
+    if (this.recorder) {
+      this.eventsTimer = setInterval(() => void this.flushEvents(), this.options.eventsFlushIntervalMs);
+      this.eventsTimer.unref();
     }
   }
 
@@ -238,7 +255,41 @@ export class SwitchboardClient {
     if (rules === null) return NOT_READY;
     const result = rules.evaluate(key, context);
     if (this.counter !== null) this.counter.count(key, result);
+    const recorder = this.recorder;
+    if (recorder !== null && recorder.isGuarded(key)) {
+      const user = userOf(context);
+      if (user !== undefined) {
+        recorder.recordServed(key, user, result);
+        this.flushEventsIfFull(recorder);
+      }
+    }
     return result;
+  }
+
+  // ---- Tracked events ----
+
+  /**
+   * Reports an outcome for the context's user (`error`, `checkout_completed`, a latency in
+   * `value`), attributed to the variants of guarded flags this client served that user, so the
+   * server's guards can compare treatment with control. Queued and sent in the background; never
+   * throws and never waits. Events of users not served a guarded flag are not sent.
+   */
+  track(eventName: string, context: Context, value?: number): void {
+    const recorder = this.recorder;
+    if (recorder === null || this.closed) return;
+    if (typeof eventName !== 'string' || eventName.length === 0 || eventName.length > MAX_EVENT_NAME_LENGTH) {
+      this.options.logger.warn(
+        `switchboard: track() needs an event name of 1–${MAX_EVENT_NAME_LENGTH} characters`,
+      );
+      return;
+    }
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      this.options.logger.warn(`switchboard: track("${eventName}") value must be a finite number`);
+      return;
+    }
+    const user = userOf(context);
+    if (user === undefined) return;
+    if (recorder.track(eventName, user, value)) this.flushEventsIfFull(recorder);
   }
 
   // ---- Lifecycle and status ----
@@ -306,13 +357,12 @@ export class SwitchboardClient {
     this.synchronizer.stop();
     if (this.staleTimer) clearTimeout(this.staleTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.eventsTimer) clearInterval(this.eventsTimer);
     this.settleReadyWaiters(new SwitchboardError('CLOSED', 'the client was closed before it was ready'));
-    await this.flushing; // a periodic flush in progress; then the counts since
+    await Promise.all([this.flushing, this.reporting]); // flushes in progress; then what came since
     // Shutting down should not wait long on an unreachable server for a few counts.
-    await Promise.all([
-      this.flushMetrics(Math.min(this.options.requestTimeoutMs, CLOSE_FLUSH_TIMEOUT_MS)),
-      this.cacheFile?.flush(),
-    ]);
+    const timeoutMs = Math.min(this.options.requestTimeoutMs, CLOSE_FLUSH_TIMEOUT_MS);
+    await Promise.all([this.flushMetrics(timeoutMs), this.flushEvents(timeoutMs), this.cacheFile?.flush()]);
   }
 
   private state(): ClientState {
@@ -418,6 +468,8 @@ export class SwitchboardClient {
 
   private becomeReady(): void {
     this.settleReadyWaiters(null);
+    // The first report tells which flags are guarded, so exposures are recorded from the start.
+    void this.flushEvents();
     // Deferred so that listeners attached right after createClient (bootstrap case) hear it.
     process.nextTick(() => this.emitter.emit('ready'));
   }
@@ -506,6 +558,80 @@ export class SwitchboardClient {
       });
       if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
     }
+  }
+
+  private flushEventsIfFull(recorder: EventRecorder): void {
+    if (recorder.queued >= ITEMS_PER_REPORT && this.reporting === null) void this.flushEvents();
+  }
+
+  /**
+   * Sends the instance report with what was queued (a heartbeat when nothing was) and learns the
+   * guarded flags from the answer. A report the server does not take is dropped.
+   */
+  private flushEvents(timeoutMs = this.options.requestTimeoutMs): Promise<void> {
+    const recorder = this.recorder;
+    if (recorder === null || this.reporting || this.fatalError) return this.reporting ?? Promise.resolve();
+    const batch = recorder.take();
+    if (batch.dropped > 0) {
+      this.options.logger.warn(
+        `switchboard: ${batch.dropped} exposures or tracked events dropped (queue full)`,
+      );
+    }
+    const sdk = {
+      instanceId: this.instanceId,
+      name: USER_AGENT,
+      version: SDK_VERSION,
+      rulesetVersion: this.ruleset?.version ?? null,
+    };
+    this.reporting = this.postReports(recorder, reportBodies(sdk, batch), timeoutMs)
+      .catch((error: Error) => {
+        this.options.logger.debug(`switchboard: events report dropped (${error.message})`);
+      })
+      .finally(() => {
+        this.reporting = null;
+      });
+    return this.reporting;
+  }
+
+  private async postReports(recorder: EventRecorder, bodies: string[], timeoutMs: number): Promise<void> {
+    for (const body of bodies) {
+      const res = await request(new URL('sdk/v1/events', this.options.url), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.options.sdkKey}`,
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+        },
+        body,
+        timeoutMs,
+        maxBodyBytes: 64 * 1024,
+      });
+      if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
+      const answer = parseReportAnswer(res.body);
+      if (answer !== null) recorder.setGuarded(answer);
+    }
+  }
+}
+
+/** The context's user for exposures and events: its `userId` (a string or number). */
+function userOf(context: Context): string | undefined {
+  const user = context.userId;
+  if (typeof user === 'string') return user.length > 0 ? user : undefined;
+  return typeof user === 'number' && Number.isFinite(user) ? String(user) : undefined;
+}
+
+/** `guarded` (flag key → run id) from the server's answer to a report; null when unusable. */
+function parseReportAnswer(body: Buffer): Record<string, string> | null {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { guarded?: unknown };
+    const guarded = parsed.guarded;
+    if (typeof guarded !== 'object' || guarded === null || Array.isArray(guarded)) return null;
+    const entries = Object.entries(guarded).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    );
+    return Object.fromEntries(entries);
+  } catch {
+    return null;
   }
 }
 

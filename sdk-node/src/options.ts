@@ -38,6 +38,15 @@ export interface ClientOptions {
   metrics?: boolean;
   /** How often evaluation counts are sent. Default 60000. */
   flushIntervalMs?: number;
+  /**
+   * Report this instance (SDK version, ruleset version), the variants served of flags under a
+   * guarded ramp plan, and `track`ed events to the server (default true).
+   */
+  events?: boolean;
+  /** How often that report is sent. Default 10000. */
+  eventsFlushIntervalMs?: number;
+  /** Exposures and tracked events queued at most between reports; more are dropped. Default 10000. */
+  maxQueuedEvents?: number;
 }
 
 export type ResolvedOptions = Required<Omit<ClientOptions, 'bootstrap' | 'cacheFile' | 'url'>> & {
@@ -58,6 +67,9 @@ const DEFAULTS = {
   requestTimeoutMs: 10_000,
   metrics: true,
   flushIntervalMs: 60_000,
+  events: true,
+  eventsFlushIntervalMs: 10_000,
+  maxQueuedEvents: 10_000,
 } as const;
 
 const DURATIONS = [
@@ -69,6 +81,7 @@ const DURATIONS = [
   'staleAfterMs',
   'requestTimeoutMs',
   'flushIntervalMs',
+  'eventsFlushIntervalMs',
 ] as const;
 
 /** Fills in defaults and rejects a configuration that cannot work (a programming error: thrown). */
@@ -102,6 +115,9 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     const value = resolved[name];
     if (!Number.isFinite(value) || value <= 0)
       throw new TypeError(`options.${name} must be a positive number`);
+  }
+  if (!Number.isInteger(resolved.maxQueuedEvents) || resolved.maxQueuedEvents < 0) {
+    throw new TypeError('options.maxQueuedEvents must be a non-negative integer');
   }
   const failures = resolved.streamFailuresBeforePolling;
   if (!Number.isInteger(failures) || failures < 1) {

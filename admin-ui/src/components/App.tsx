@@ -13,9 +13,11 @@ import { AuditLog } from './AuditLog';
 import { FlagList } from './FlagList';
 import { FlagPage } from './FlagPage';
 import { NewFlag } from './NewFlag';
+import { Rollouts } from './Rollouts';
 import { SignIn } from './SignIn';
 import { Tokens } from './Tokens';
 import { PageHeading } from './ui';
+import { Webhooks } from './Webhooks';
 
 interface Session {
   api: AdminApi;
@@ -122,10 +124,14 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => v
 
   const nav: Array<{ label: string; route: Route; current: boolean }> = [
     { label: 'Flags', route: { page: 'flags' }, current: route.page === 'flags' || route.page === 'flag' },
+    { label: 'Rollouts', route: { page: 'rollouts' }, current: route.page === 'rollouts' },
     { label: 'Audit log', route: { page: 'audit', filter: {} }, current: route.page === 'audit' },
   ];
   if (app.can.manageTokens) {
     nav.push({ label: 'Tokens', route: { page: 'tokens' }, current: route.page === 'tokens' });
+  }
+  if (app.can.manageWebhooks) {
+    nav.push({ label: 'Webhooks', route: { page: 'webhooks' }, current: route.page === 'webhooks' });
   }
 
   return (
@@ -174,6 +180,10 @@ function Page({ route }: { route: Route }) {
       return <AuditLog filter={route.filter} />;
     case 'tokens':
       return <Tokens />;
+    case 'rollouts':
+      return <Rollouts />;
+    case 'webhooks':
+      return <Webhooks />;
     case 'not-found':
       return <PageHeading>Page not found</PageHeading>;
   }

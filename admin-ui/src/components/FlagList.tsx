@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { FlagListItem } from '../api';
+import type { FlagListItem, Staleness } from '../api';
 import { useApp, useChanges } from '../app-context';
 import { environmentStatus } from '../flag-status';
 import type { EnvironmentState } from '../flag-status';
@@ -10,10 +10,27 @@ import { ErrorMessage, PageHeading, RelativeTime, StatusPill, useLoad } from './
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 250;
 
-type StateFilter = EnvironmentState | '';
+/** A state in some environment, or "ready to remove" (stale: not evaluated, or one variant only, for long). */
+type StateFilter = EnvironmentState | 'stale' | '';
 
-function matchesState(flag: FlagListItem, state: StateFilter, environment: string): boolean {
+function staleText(staleness: Staleness): string {
+  if (staleness.reason === 'not-evaluated') {
+    return staleness.lastEvaluatedAt === null
+      ? 'No SDK has evaluated it'
+      : `Not evaluated since ${new Date(staleness.lastEvaluatedAt).toLocaleDateString()}`;
+  }
+  const served = Object.entries(staleness.variants).map(([env, variant]) => `${variant} in ${env}`);
+  return `Serves one variant to everyone: ${served.join(', ')}`;
+}
+
+function matchesState(
+  flag: FlagListItem,
+  state: StateFilter,
+  environment: string,
+  stale: Record<string, Staleness>,
+): boolean {
   if (state === '') return true;
+  if (state === 'stale') return Object.hasOwn(stale, flag.key);
   const environments = environment === '' ? Object.keys(flag.environments) : [environment];
   return environments.some((env) => {
     const config = flag.environments[env];
@@ -40,6 +57,7 @@ export function FlagList() {
   }, [search]);
 
   const list = useLoad(() => api.listFlags({ search: query, tag, limit: PAGE_SIZE }), `${query}\n${tag}`);
+  const stale = useLoad(() => api.staleFlags().then((page) => page.stale), 'stale flags');
   useEffect(() => {
     setMore([]);
     setCursor(list.data?.nextCursor ?? null);
@@ -60,8 +78,9 @@ export function FlagList() {
     setCursor(page.nextCursor);
   };
 
+  const staleFlags = stale.data ?? {};
   const flags = [...(list.data?.flags ?? []), ...more].filter((f) =>
-    matchesState(f, state, stateEnvironment),
+    matchesState(f, state, stateEnvironment, staleFlags),
   );
 
   return (
@@ -105,6 +124,7 @@ export function FlagList() {
             <option value="off">Off</option>
             <option value="ramping">Ramping</option>
             <option value="killed">Killed</option>
+            <option value="stale">Ready to remove</option>
           </select>
         </label>
         <label>
@@ -141,6 +161,11 @@ export function FlagList() {
               <tr key={flag.key}>
                 <th scope="row">
                   <a href={href({ page: 'flag', key: flag.key })}>{flag.key}</a>
+                  {Object.hasOwn(staleFlags, flag.key) ? (
+                    <span class="pill pill-stale" title={staleText(staleFlags[flag.key]!)}>
+                      ready to remove
+                    </span>
+                  ) : null}
                   {flag.description ? <span class="description">{flag.description}</span> : null}
                   {(flag.tags ?? []).length > 0 ? (
                     <span class="tags">

@@ -9,7 +9,9 @@ import { newEnvironmentConfig } from '../new-flag';
 import { href, navigate } from '../router';
 import { DiffView } from './DiffView';
 import { FlagSettings } from './FlagSettings';
+import { InsightPanel } from './InsightPanel';
 import { KillPanel } from './KillPanel';
+import { PlanPanel } from './PlanPanel';
 import { RulesEditor } from './RulesEditor';
 import { ServeEditor } from './ServeEditor';
 import { TargetsEditor } from './TargetsEditor';
@@ -267,7 +269,10 @@ export function FlagPage({ flagKey, environment }: { flagKey: string; environmen
       ) : (
         <section class="environment" aria-label={`${env} configuration`}>
           {savedConfig === undefined ? null : (
-            <KillPanel flag={saved} environment={env} onWrite={killSwitch} />
+            <>
+              <KillPanel flag={saved} environment={env} onWrite={killSwitch} />
+              <PlanPanel flag={saved} environment={env} />
+            </>
           )}
           <fieldset class="card toggle-card" disabled={readOnly}>
             <legend class="visually-hidden">Targeting in {env}</legend>
@@ -332,6 +337,7 @@ export function FlagPage({ flagKey, environment }: { flagKey: string; environmen
             />
           </section>
           <TestContext flagKey={flagKey} environment={env} version={saved.version} />
+          {savedConfig === undefined ? null : <InsightPanel flagKey={flagKey} environment={env} />}
         </section>
       )}
 

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { badRequest, notFound } from '../errors';
+import { listStaleFlags } from '../insight/stale';
 import type { FlagInput } from '../mutations';
 import {
   actorOf,
@@ -35,13 +36,21 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
             search: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             limit: Type.Optional(Limit),
             cursor: Type.Optional(Cursor),
+            stale: Type.Optional(Type.Enum(['true', 'false'], { description: 'Only flags ready to remove' })),
+            staleDays: Type.Optional(
+              Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'Days that make a flag stale' }),
+            ),
           },
           { additionalProperties: false },
         ),
       },
     },
     async (request) => {
-      const { tag, search, limit, cursor } = request.query;
+      const { tag, search, limit, cursor, stale, staleDays } = request.query;
+      if (stale === 'true') {
+        const days = staleDays === undefined ? app.delivery.options.staleAfterDays : Number(staleDays);
+        return listStaleFlags(app.store, { tag, search, cursor, limit: pageSize(limit) }, days);
+      }
       const page = await app.store.listFlags({ tag, search, cursor, limit: pageSize(limit) });
       return { flags: page.items, nextCursor: page.nextCursor };
     },

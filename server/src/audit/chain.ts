@@ -10,7 +10,7 @@ export interface Actor {
 /** Actor of changes the server makes itself (first start, configured admin token). */
 export const SYSTEM_ACTOR: Actor = { tokenId: 'system', name: 'system' };
 
-export type AuditTargetKind = 'flag' | 'segment' | 'environment' | 'token';
+export type AuditTargetKind = 'flag' | 'segment' | 'environment' | 'token' | 'webhook';
 
 export interface AuditEntry {
   /** Position in the chain: 1, 2, 3, … */
