@@ -89,6 +89,8 @@ let browser: Browser;
 let tab: Page;
 let clientKey: string;
 let bulkResponses: Response[] = [];
+/** Settles once the page's OFREP event stream is open: changes before that would not be announced to it. */
+let eventStreamOpen: Promise<Response>;
 
 async function newKey(environment = 'production'): Promise<string> {
   const created = await server.admin('POST', '/api/v1/tokens', {
@@ -143,6 +145,13 @@ beforeEach(async () => {
   tab.on('response', (response) => {
     if (new URL(response.url()).pathname === '/ofrep/v1/evaluate/flags') bulkResponses.push(response);
   });
+  eventStreamOpen = tab.waitForResponse(
+    (response) => new URL(response.url()).pathname === '/ofrep/v1/events',
+    {
+      timeout: 15_000,
+    },
+  );
+  eventStreamOpen.catch(() => undefined); // only the live tests await it
   await tab.goto(pages.origin + '/');
 });
 
@@ -167,6 +176,7 @@ describe('@openfeature/ofrep-web-provider in chromium', () => {
 
   it('receives changes live through the event stream, and a kill', async () => {
     await start('main', clientKey, { targetingKey: 'carol' });
+    expect((await eventStreamOpen).status()).toBe(200);
     await server.putFlag(banner('lime'));
     await expect.poll(changes, { timeout: 5_000 }).toContain('banner');
     expect(await details('main', 'banner', 'none')).toMatchObject({ value: 'lime' });
@@ -187,6 +197,7 @@ describe('@openfeature/ofrep-web-provider in chromium', () => {
 
   it('gets 304 when a change does not alter this user’s values, and announces nothing', async () => {
     await start('main', clientKey, { targetingKey: 'carol' });
+    expect((await eventStreamOpen).status()).toBe(200);
     await server.putFlag(checkout(['alice', 'dave']));
     await expect
       .poll(() => bulkResponses.map((response) => response.status()), { timeout: 5_000 })
