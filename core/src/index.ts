@@ -14,6 +14,7 @@ export {
   SegmentClauseSchema,
   ServeSchema,
   LIMITS,
+  OPERATORS,
 } from './schema';
 export { murmur3, bucketOf, DEFAULT_BUCKETS } from './murmur3';
 export { parseSemver, compareSemver } from './semver';

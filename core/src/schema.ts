@@ -32,7 +32,8 @@ export const LIMITS = {
   reasonLength: 1_000,
 } as const;
 
-const OPERATORS = [
+/** Every clause operator the schema accepts. */
+export const OPERATORS = [
   'in',
   'notIn',
   'eq',

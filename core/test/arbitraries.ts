@@ -11,6 +11,7 @@ import type {
   Serve,
   Target,
 } from '@switchboard/core';
+import { OPERATORS } from '@switchboard/core';
 
 export const ENVIRONMENT = 'production';
 export const SEGMENT_KEYS = ['s0', 's1', 's2'];
@@ -27,30 +28,6 @@ const ATTRIBUTES = [
 ];
 const WORDS = ['alice', 'bob', 'DE', 'FR', 'pro', 'free', '', 'ü', '😀', 'a@example.com'];
 const VARIANTS = ['on', 'off', 'a'];
-const OPERATORS: Operator[] = [
-  'in',
-  'notIn',
-  'eq',
-  'neq',
-  'contains',
-  'startsWith',
-  'endsWith',
-  'matches',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'before',
-  'after',
-  'semverEq',
-  'semverLt',
-  'semverLte',
-  'semverGt',
-  'semverGte',
-  'exists',
-  'inCidr',
-  'inBuckets',
-];
 
 const word = fc.constantFrom(...WORDS);
 const semver = fc
