@@ -1,6 +1,38 @@
-import type { Context, FlagDocument, JsonValue, SegmentDocument } from '@switchboard/core';
+import type {
+  AuditEntry,
+  ChainVerdict,
+  Context,
+  CreatedToken,
+  Environment,
+  FlagDocument,
+  GuardReading,
+  JsonValue,
+  PlanAction,
+  PlanDefinition,
+  RampPlan,
+  SegmentDocument,
+  TokenInfo,
+  TokenKind,
+} from '@switchboard/core';
 
-export type TokenKind = 'admin' | 'editor' | 'responder' | 'viewer' | 'server' | 'client';
+export type {
+  ArmReading,
+  AuditActor,
+  AuditEntry,
+  ChainVerdict,
+  CreatedToken,
+  Environment,
+  GuardDefinition,
+  GuardReading,
+  PlanAction,
+  PlanDefinition,
+  PlanEvent,
+  PlanStatus,
+  PlanStep,
+  RampPlan,
+  TokenInfo,
+  TokenKind,
+} from '@switchboard/core';
 
 /** The signed-in token, as `GET /api/v1/me` describes it. */
 export interface Me {
@@ -20,31 +52,6 @@ export interface FlagPage {
   nextCursor: string | null;
 }
 
-export interface Environment {
-  key: string;
-  name: string;
-  /** The environment's change sequence (what SDK streams are sent). */
-  seq: number;
-}
-
-export interface AuditActor {
-  tokenId: string;
-  name: string;
-}
-
-export interface AuditEntry {
-  /** Position in the hash chain: 1, 2, 3, … */
-  id: number;
-  at: string;
-  actor: AuditActor;
-  action: string;
-  target: { kind: 'flag' | 'segment' | 'environment' | 'token' | 'webhook'; key: string };
-  environment: string | null;
-  reason: string | null;
-  before: JsonValue | null;
-  after: JsonValue | null;
-}
-
 export interface AuditPage {
   entries: AuditEntry[];
   nextCursor: string | null;
@@ -57,22 +64,6 @@ export interface AuditFilter {
   /** ISO-8601 bounds, inclusive. */
   since?: string;
   until?: string;
-}
-
-export type ChainCheck =
-  { ok: true; entries: number } | { ok: false; brokenAt: number; entries: number; problem: string };
-
-export interface TokenInfo {
-  id: string;
-  name: string;
-  kind: TokenKind;
-  environment: string | null;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-export interface CreatedToken extends TokenInfo {
-  token: string;
 }
 
 export interface Evaluation {
@@ -92,89 +83,6 @@ export interface SdkStatus {
 }
 
 // ---- Progressive delivery (server/src/delivery/types.ts, insight/, webhooks/) ----
-
-export interface RolloutWeight {
-  variant: string;
-  weight: number;
-}
-
-export interface PlanStep {
-  weights?: RolloutWeight[];
-  enabled?: boolean;
-  holdSeconds?: number;
-}
-
-export interface GuardDefinition {
-  name: string;
-  event: string;
-  kind: 'rate' | 'mean';
-  treatment: string;
-  control: string;
-  worseWhen?: 'higher' | 'lower';
-  relativeThreshold?: number;
-  absoluteThreshold?: number;
-  minSample: number;
-}
-
-export interface PlanDefinition {
-  steps: PlanStep[];
-  startAt?: string;
-  ruleId?: string;
-  guards?: GuardDefinition[];
-  alpha?: number;
-}
-
-export type PlanStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'aborted';
-export type PlanAction = 'pause' | 'resume' | 'skip' | 'abort';
-
-export interface ArmReading {
-  variant: string;
-  users: number;
-  withEvent: number | null;
-  value: number | null;
-}
-
-export interface GuardReading {
-  name: string;
-  event: string;
-  kind: 'rate' | 'mean';
-  status: 'insufficient' | 'healthy' | 'tripped';
-  treatment: ArmReading;
-  control: ArmReading;
-  difference: number | null;
-  interval: [number, number] | null;
-  pValue: number;
-  margin: number;
-  minSample: number;
-  alpha: number;
-  summary: string;
-}
-
-export interface PlanEvent {
-  at: string;
-  by: string;
-  event: 'created' | 'advanced' | 'paused' | 'resumed' | 'skipped' | 'completed' | 'aborted' | 'tripped';
-  step?: number;
-  detail: string;
-  guards?: GuardReading[];
-}
-
-export interface RampPlan {
-  flag: string;
-  environment: string;
-  runId: string;
-  definition: PlanDefinition;
-  status: PlanStatus;
-  currentStep: number;
-  stepStartedAt: string | null;
-  nextAt: string | null;
-  pausedRemainingMs: number | null;
-  endedReason: string | null;
-  history: PlanEvent[];
-  version: number;
-  createdAt: string;
-  createdBy: string;
-}
 
 /** A plan as the flag page shows it: with its guards' numbers now and the server's clock. */
 export interface PlanView extends RampPlan {
@@ -406,7 +314,7 @@ export class AdminApi {
     return this.request('GET', `/api/v1/audit${queryString({ ...filter })}`);
   }
 
-  verifyAudit(): Promise<ChainCheck> {
+  verifyAudit(): Promise<ChainVerdict> {
     return this.request('GET', '/api/v1/audit/verify');
   }
 

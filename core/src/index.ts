@@ -1,5 +1,6 @@
 export * from './types';
 export * from './wire';
+export * from './admin-api';
 export { compileRuleset } from './compile';
 export type { CompiledRuleset, RulesetChange } from './compile';
 export { projectFlag, buildRuleset } from './ruleset';

@@ -1,35 +1,12 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
-import type { DiffOperation } from './diff';
+import type { AuditActor, AuditEntry, ChainVerdict } from '@switchboard/core';
 
-export interface Actor {
-  tokenId: string;
-  name: string;
-}
+export type { AuditEntry, AuditTargetKind, ChainVerdict } from '@switchboard/core';
+export type Actor = AuditActor;
 
 /** Actor of changes the server makes itself (first start, configured admin token). */
 export const SYSTEM_ACTOR: Actor = { tokenId: 'system', name: 'system' };
-
-export type AuditTargetKind = 'flag' | 'segment' | 'environment' | 'token' | 'webhook';
-
-export interface AuditEntry {
-  /** Position in the chain: 1, 2, 3, … */
-  id: number;
-  /** ISO-8601 time of the change. */
-  at: string;
-  actor: Actor;
-  action: string;
-  target: { kind: AuditTargetKind; key: string };
-  environment: string | null;
-  reason: string | null;
-  before: unknown;
-  after: unknown;
-  diff: DiffOperation[];
-  /** `hash` of the previous entry; GENESIS_HASH for the first. */
-  prevHash: string;
-  /** sha256(prevHash + canonical JSON of every other field of this entry), hex. */
-  hash: string;
-}
 
 /** What a mutation says about itself; the store adds id, time and the chain link. */
 export type AuditDraft = Omit<AuditEntry, 'id' | 'at' | 'prevHash' | 'hash'>;
@@ -56,10 +33,6 @@ export function chainEntry(
   };
   return { ...content, hash: hashEntry(content) };
 }
-
-export type ChainVerdict =
-  | { ok: true; entries: number; head: string }
-  | { ok: false; brokenAt: number; entries: number; problem: string };
 
 /**
  * Checks entries in chain order, batch by batch: each must link to the previous hash and hash to

@@ -1,12 +1,8 @@
 /** A compact structural diff between two JSON documents, for audit entries. */
 
-export interface DiffOperation {
-  op: 'add' | 'remove' | 'replace';
-  /** JSON pointer (RFC 6901) of the changed member. */
-  path: string;
-  before?: unknown;
-  after?: unknown;
-}
+import type { DiffOperation } from '@switchboard/core';
+
+export type { DiffOperation } from '@switchboard/core';
 
 /** Escapes one JSON-pointer segment (RFC 6901). */
 export const escapePointer = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');

@@ -7,32 +7,20 @@
  * audit chain's next link and each environment's next change sequence are taken by one writer at
  * a time and never forked or reused.
  */
-import type { EnvironmentRuleset, FlagDocument, MetricsBatch, SegmentDocument } from '@switchboard/core';
+import type {
+  Environment,
+  EnvironmentRuleset,
+  FlagDocument,
+  MetricsBatch,
+  SegmentDocument,
+  TokenInfo,
+} from '@switchboard/core';
 import type { AuditDraft, AuditEntry } from '../audit/chain';
 import type { ChangeRecord } from '../fanout/fanout';
 import type { DeliveryQueries, DeliveryStore } from './delivery';
 
-export interface Environment {
-  key: string;
-  name: string;
-  /** The environment's change sequence: the seq of its latest change (0 before any). */
-  seq: number;
-  createdAt: string;
-}
-
-export const TOKEN_KINDS = ['admin', 'editor', 'responder', 'viewer', 'server', 'client'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
-
-/** A token as listed: never the secret, never its hash. */
-export interface TokenInfo {
-  id: string;
-  name: string;
-  kind: TokenKind;
-  /** The one environment of a server or client SDK key; null for the other kinds. */
-  environment: string | null;
-  createdAt: string;
-  revokedAt: string | null;
-}
+export { TOKEN_KINDS } from '@switchboard/core';
+export type { Environment, TokenInfo, TokenKind } from '@switchboard/core';
 
 export interface StoredToken extends TokenInfo {
   /** sha256 of the secret, hex. */
