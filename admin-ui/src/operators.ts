@@ -1,3 +1,4 @@
+import { parseSemver, regexProblem } from '@switchboard/core';
 import type { AttributeClause, Operator } from '@switchboard/core';
 
 /** How a clause's values are entered: the input depends on what the operator compares. */
@@ -30,13 +31,13 @@ export const OPERATORS: readonly OperatorInfo[] = [
   { op: 'semverGt', label: 'version >', input: 'semver' },
   { op: 'semverGte', label: 'version ≥', input: 'semver' },
   { op: 'exists', label: 'exists', input: 'none' },
+  { op: 'inCidr', label: 'is in network (CIDR)', input: 'text' },
+  { op: 'inBuckets', label: 'is in buckets [from, to)', input: 'number' },
 ];
 
 export function operatorInfo(op: Operator): OperatorInfo {
   return OPERATORS.find((o) => o.op === op) ?? OPERATORS[0]!;
 }
-
-const SEMVER = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export interface ParsedValues {
   values: AttributeClause['values'];
@@ -57,17 +58,11 @@ export function parseValues(input: ValueInput, text: string): ParsedValues {
       : { values: entries, problem: `“${bad}” is not a number` };
   }
   if (input === 'semver') {
-    const bad = entries.find((e) => !SEMVER.test(e));
+    const bad = entries.find((e) => parseSemver(e) === null);
     return { values: entries, problem: bad === undefined ? null : `“${bad}” is not a version like 2.3.0` };
   }
-  if (input === 'regex') {
-    try {
-      new RegExp(entries[0]!);
-      return { values: entries, problem: null };
-    } catch {
-      return { values: entries, problem: 'not a valid regular expression' };
-    }
-  }
+  // The server's regex engine (RE2 syntax, linear time), so the form accepts exactly what the server does.
+  if (input === 'regex') return { values: entries, problem: regexProblem(entries[0]!) };
   return { values: entries, problem: null };
 }
 
