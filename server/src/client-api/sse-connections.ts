@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { RulesetCache, RulesetUpdate } from '../rulesets';
 
 export interface SseConnection {
   readonly socket: Socket;
@@ -139,5 +140,35 @@ export class SseConnections<C extends SseConnection> {
     const connections = this.byEnvironment.get(connection.environment);
     connections?.delete(connection);
     if (connections?.size === 0) this.byEnvironment.delete(connection.environment);
+  }
+}
+
+/**
+ * Streams that answer ruleset updates (client streams, OFREP notifications): the connections, the
+ * subscription, and what every kind offers the routes (counts, revocation, shutdown).
+ */
+export abstract class RulesetStreams<C extends SseConnection> {
+  protected readonly connections: SseConnections<C>;
+  private readonly unsubscribe: () => void;
+
+  constructor(rulesets: RulesetCache, options: SseOptions) {
+    this.connections = new SseConnections(options);
+    this.unsubscribe = rulesets.onUpdate((update) => this.onUpdate(update));
+  }
+
+  protected abstract onUpdate(update: RulesetUpdate): void;
+
+  count(environment?: string): number {
+    return this.connections.count(environment);
+  }
+
+  /** Ends the streams opened with a revoked token; answers how many. */
+  closeToken(tokenId: string): number {
+    return this.connections.closeToken(tokenId);
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.connections.closeAll();
   }
 }

@@ -6,10 +6,10 @@
  */
 import type { Socket } from 'node:net';
 import type { CompiledRuleset, Context } from '@switchboard/core';
-import type { RulesetCache, RulesetUpdate } from '../rulesets';
+import type { RulesetUpdate } from '../rulesets';
 import { clientResultJson, evaluateAllJson, flagSetJson } from './results';
-import type { SseConnection, SseOptions } from './sse-connections';
-import { SseConnections, sseEvent } from './sse-connections';
+import type { SseConnection } from './sse-connections';
+import { RulesetStreams, sseEvent } from './sse-connections';
 
 interface ClientStream extends SseConnection {
   readonly context: Context;
@@ -28,15 +28,7 @@ export interface OpenClientStream {
   headers: Record<string, string>;
 }
 
-export class ClientStreams {
-  private readonly connections: SseConnections<ClientStream>;
-  private readonly unsubscribe: () => void;
-
-  constructor(rulesets: RulesetCache, options: SseOptions) {
-    this.connections = new SseConnections(options);
-    this.unsubscribe = rulesets.onUpdate((update) => this.onUpdate(update));
-  }
-
+export class ClientStreams extends RulesetStreams<ClientStream> {
   /** Serves a stream on a hijacked socket; `ruleset` must be the environment's current one. */
   open({ socket, environment, tokenId, context, ruleset, resumeFrom, headers }: OpenClientStream): void {
     const stream: ClientStream = {
@@ -55,20 +47,7 @@ export class ClientStreams {
     this.connections.write(stream, event);
   }
 
-  count(environment?: string): number {
-    return this.connections.count(environment);
-  }
-
-  closeToken(tokenId: string): number {
-    return this.connections.closeToken(tokenId);
-  }
-
-  close(): void {
-    this.unsubscribe();
-    this.connections.closeAll();
-  }
-
-  private onUpdate({ environment, ruleset, affected }: RulesetUpdate): void {
+  protected onUpdate({ environment, ruleset, affected }: RulesetUpdate): void {
     const version = ruleset.version;
     for (const stream of this.connections.of(environment)) {
       const keys = affected ?? new Set([...stream.sent.keys(), ...ruleset.keys()]);

@@ -5,9 +5,9 @@
  * The event is encoded once per change and written as is to every stream.
  */
 import type { Socket } from 'node:net';
-import type { RulesetCache, RulesetUpdate } from '../rulesets';
-import type { SseConnection, SseOptions } from '../client-api/sse-connections';
-import { SseConnections, sseEvent } from '../client-api/sse-connections';
+import type { RulesetUpdate } from '../rulesets';
+import type { SseConnection } from '../client-api/sse-connections';
+import { RulesetStreams, sseEvent } from '../client-api/sse-connections';
 
 export function refetchEvent(version: number): string {
   return sseEvent(null, version, JSON.stringify({ type: 'refetchEvaluation', etag: String(version) }));
@@ -23,15 +23,7 @@ export interface OpenOfrepStream {
   headers: Record<string, string>;
 }
 
-export class OfrepEventStreams {
-  private readonly connections: SseConnections<SseConnection>;
-  private readonly unsubscribe: () => void;
-
-  constructor(rulesets: RulesetCache, options: SseOptions) {
-    this.connections = new SseConnections(options);
-    this.unsubscribe = rulesets.onUpdate((update) => this.onUpdate(update));
-  }
-
+export class OfrepEventStreams extends RulesetStreams<SseConnection> {
   open({ socket, environment, tokenId, currentVersion, lastEventId, headers }: OpenOfrepStream): void {
     const connection: SseConnection = { socket, environment, tokenId };
     if (!this.connections.open(connection, headers)) return;
@@ -39,20 +31,7 @@ export class OfrepEventStreams {
       this.connections.write(connection, refetchEvent(currentVersion));
   }
 
-  count(environment?: string): number {
-    return this.connections.count(environment);
-  }
-
-  closeToken(tokenId: string): number {
-    return this.connections.closeToken(tokenId);
-  }
-
-  close(): void {
-    this.unsubscribe();
-    this.connections.closeAll();
-  }
-
-  private onUpdate({ environment, ruleset, affected }: RulesetUpdate): void {
+  protected onUpdate({ environment, ruleset, affected }: RulesetUpdate): void {
     // A change no flag depends on (an unused segment) alters no evaluation: nothing to re-fetch.
     if (affected !== null && affected.size === 0) return;
     const event = refetchEvent(ruleset.version);
