@@ -65,6 +65,16 @@ export function checkKey(key: string, path: string): void {
   if (problem !== null) throw badRequest(`invalid key "${key}": ${problem}`, [{ path, problem }]);
 }
 
+/** A document PUT to `/…/:key`: a valid key, and the same one in the body. */
+export function checkDocumentKey(urlKey: string, bodyKey: string): void {
+  checkKey(urlKey, '/params/key');
+  if (bodyKey !== urlKey) {
+    throw badRequest('the key in the body differs from the key in the URL', [
+      { path: '/body/key', problem: `expected "${urlKey}"` },
+    ]);
+  }
+}
+
 export const etag = (version: number) => `"${version}"`;
 
 /**

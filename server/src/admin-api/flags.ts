@@ -1,12 +1,12 @@
 /** Flag documents: list, read, create or replace, delete. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { badRequest, notFound } from '../errors';
+import { notFound } from '../errors';
 import { listStaleFlags } from '../insight/stale';
 import type { FlagInput } from '../mutations';
 import {
   actorOf,
-  checkKey,
+  checkDocumentKey,
   Cursor,
   etag,
   expectedVersion,
@@ -85,12 +85,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { params, body } = request;
-      checkKey(params.key, '/params/key');
-      if (body.key !== params.key) {
-        throw badRequest('the key in the body differs from the key in the URL', [
-          { path: '/body/key', problem: `expected "${params.key}"` },
-        ]);
-      }
+      checkDocumentKey(params.key, body.key);
       const version = expectedVersion(request.headers['if-match'], body.version);
       // A parsed JSON body: its variant values are JSON values, as FlagInput says.
       const input = body as FlagInput;

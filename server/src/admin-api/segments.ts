@@ -1,10 +1,10 @@
 /** Segments: reusable audiences shared by every environment. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { badRequest, notFound } from '../errors';
+import { notFound } from '../errors';
 import {
   actorOf,
-  checkKey,
+  checkDocumentKey,
   Cursor,
   etag,
   expectedVersion,
@@ -71,12 +71,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { params, body } = request;
-      checkKey(params.key, '/params/key');
-      if (body.key !== params.key) {
-        throw badRequest('the key in the body differs from the key in the URL', [
-          { path: '/body/key', problem: `expected "${params.key}"` },
-        ]);
-      }
+      checkDocumentKey(params.key, body.key);
       const version = expectedVersion(request.headers['if-match'], body.version);
       const { segment, created } = await app.mutations.putSegment(
         actorOf(request),
