@@ -72,13 +72,23 @@ function statusOf(result: EvaluationResult): number {
 /**
  * OFREP's error bodies instead of the admin API's: `{ key, errorCode, errorDetails }` on the single-flag
  * route, `{ errorCode, errorDetails }` on the bulk one, `{ errorDetails }` for a 500. A body that is not JSON
- * is PARSE_ERROR; a body whose context is not an object of attributes is INVALID_CONTEXT. 401, 403 and 429
- * (with Retry-After) keep the server's usual body: OFREP defines none.
+ * is PARSE_ERROR; a body whose context is not an object of attributes (or holds U+0000 or a `__proto__`
+ * key) is INVALID_CONTEXT. 401, 403 and 429 (with Retry-After) keep the server's usual body: OFREP
+ * defines none.
  */
 function ofrepErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const key = (request.params as { key?: string } | undefined)?.key;
   const failure = (errorCode: OfrepErrorCode, errorDetails: string) =>
     reply.code(400).send(key === undefined ? { errorCode, errorDetails } : { key, errorCode, errorDetails });
+  // A 400 from a hook shared with the other APIs (the text guard) is still an OFREP error.
+  if (error instanceof HttpError && error.statusCode === 400) {
+    const [detail] = error.details;
+    const inBody = detail?.path.startsWith('/body') ?? false;
+    return failure(
+      inBody ? 'INVALID_CONTEXT' : 'GENERAL',
+      detail === undefined ? error.message : `${error.message}: ${detail.path} ${detail.problem}`,
+    );
+  }
   if (error instanceof HttpError) {
     return reply.code(error.statusCode).headers(error.headers).send(error.toBody());
   }
