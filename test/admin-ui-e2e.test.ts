@@ -12,8 +12,8 @@ import type { FlagDocument } from '@switchboard/core';
 import { buildApp } from '@switchboard/server';
 import type { FastifyInstance } from 'fastify';
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = join(tmpdir(), 'switchboard-ui-screenshots');
@@ -85,9 +85,27 @@ async function signIn(page: Page, token: string): Promise<void> {
     throw new Error(`sign-in failed: ${await page.getByRole('alert').innerText()}`);
 }
 
+/** Content Security Policy violations any page reported (the server's CSP allows no inline code). */
+const cspViolations: string[] = [];
+
+/** A fresh browser session whose pages report every CSP violation into `cspViolations`. */
+async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`),
+    );
+  });
+  context.on('console', (message) => {
+    if (message.type() === 'error' && /CSP violation|Content Security Policy/.test(message.text()))
+      cspViolations.push(message.text());
+  });
+  return context;
+}
+
 /** A fresh browser session (its own sessionStorage), signed in with `token`. */
 async function signedIn(token = ADMIN_TOKEN, viewport = WIDTHS.laptop): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+  const context = await newContext({ viewport });
   const page = await context.newPage();
   await signIn(page, token);
   return page;
@@ -146,6 +164,10 @@ beforeAll(async () => {
   console.log(`admin UI screenshots: ${SCREENSHOTS}`);
 });
 
+afterEach(() => {
+  expect(cspViolations.splice(0)).toEqual([]);
+});
+
 afterAll(async () => {
   await browser?.close();
   await app?.close();
@@ -154,7 +176,7 @@ afterAll(async () => {
 
 describe('admin UI', () => {
   it('signs in with a token kept in session storage, never in the URL, and refuses a wrong one', async () => {
-    const context = await browser.newContext();
+    const context = await newContext();
     const page = await context.newPage();
     await page.goto(baseUrl);
     await page.getByLabel('Token').fill('sb_admin_not-a-real-token');
@@ -331,7 +353,19 @@ describe('admin UI', () => {
     await page.getByRole('button', { name: 'Unkill in production' }).click();
     await page.getByRole('button', { name: 'Kill in production…' }).waitFor();
     expect((await getFlag('kill-me')).environments.production).toMatchObject({ enabled: true, killed: null });
+
+    // All of that ran under the strict policy without a violation; an inline style would be one.
+    expect((await fetch(baseUrl)).headers.get('content-security-policy')).toContain("style-src 'self'");
+    expect(cspViolations).toEqual([]);
+    await page.evaluate(() => {
+      const style = document.createElement('style');
+      style.textContent = 'body { outline: 1px solid red }';
+      document.head.append(style);
+    });
+    await expect.poll(() => cspViolations.length).toBeGreaterThan(0);
     await page.context().close();
+    // Chromium may report the one blocked style more than once.
+    expect(cspViolations.splice(0)).toEqual(expect.arrayContaining([expect.stringMatching(/style-src/)]));
   });
 
   it('runs the kill dialog from the keyboard, returning focus where it was', async () => {
@@ -472,7 +506,7 @@ describe('admin UI', () => {
   });
 
   it('shows a new token once with a copy button, and revoking it ends its session', async () => {
-    const admin = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const admin = await newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await admin.newPage();
     await signIn(page, ADMIN_TOKEN);
     await page.getByRole('link', { name: 'Tokens' }).click();

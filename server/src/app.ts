@@ -50,17 +50,42 @@ export interface BuildOptions {
   onAdminTokenGenerated?: (token: string) => void;
   /** Admin UI build directory (default: admin-ui/dist of this repository). */
   adminUiRoot?: string;
+  /** Where log lines go instead of stdout. */
+  logStream?: LogStream;
+}
+
+/** A destination for log lines: one JSON line per `write`. */
+export interface LogStream {
+  write(line: string): void;
 }
 
 const SERVER_VERSION = '0.1.0';
+
+/** Query parameters that carry a credential: OFREP's event stream ticket. */
+const SECRET_QUERY_PARAMETERS = /([?&]ticket=)[^&#]*/g;
+
+const withoutQuerySecrets = (url: string): string => url.replace(SECRET_QUERY_PARAMETERS, '$1[redacted]');
 
 /**
  * A Fastify instance with the server's HTTP conventions: request ids (a caller's kept), JSON error
  * bodies, JSON-only request bodies. The server and the relay are both built on it.
  */
-export function createHttpApp(config: Pick<ServerConfig, 'logLevel' | 'bodyLimit'>) {
+export function createHttpApp(config: Pick<ServerConfig, 'logLevel' | 'bodyLimit'>, logStream?: LogStream) {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      ...(logStream === undefined ? {} : { stream: logStream }),
+      // No headers (they hold keys) and no credentials from query strings in any log line.
+      serializers: {
+        req: (request) => ({
+          method: request.method,
+          url: withoutQuerySecrets(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
+    },
     bodyLimit: config.bodyLimit,
     // A caller's X-Request-Id is kept when it looks like an id (it ends up in every log line).
     requestIdHeader: false,
@@ -71,6 +96,10 @@ export function createHttpApp(config: Pick<ServerConfig, 'logLevel' | 'bodyLimit
     // Keys are up to 200 characters; percent-encoded UTF-8 takes up to 12 characters each.
     routerOptions: { maxParamLength: 2400 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // `__proto__` / `constructor.prototype` keys stay plain own keys of the parsed body, and the text
+    // guard refuses them naming where they are (Fastify's parser would answer "not valid JSON").
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -83,7 +112,7 @@ export function createHttpApp(config: Pick<ServerConfig, 'logLevel' | 'bodyLimit
 }
 
 export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = createHttpApp(config);
+  const app = createHttpApp(config, options.logStream);
 
   const store = options.store ?? (await openStore(config));
   const metrics = new ServerMetrics();

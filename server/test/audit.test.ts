@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/audit/canonical';
+import { hashEntry } from '../src/audit/chain';
 import { jsonDiff } from '../src/audit/diff';
 import type { Json, TestServer } from './helpers';
 import { booleanFlag, flagPath, startServer } from './helpers';
@@ -266,5 +267,59 @@ describe('audit log', () => {
 
     const verdict = await server.request('GET', '/api/v1/audit/verify');
     expect(verdict.body).toMatchObject({ ok: false, brokenAt: newest.id });
+  });
+
+  it('detects two entries swapped in the SQLite file', async () => {
+    for (const key of ['first', 'second', 'third'])
+      await server.request('PUT', flagPath(key), { body: booleanFlag(key) });
+    const [, later, earlier] = (await server.request('GET', '/api/v1/audit?limit=3')).body.entries;
+
+    const db = new Database(server.databasePath);
+    const swap = db.transaction(() => {
+      db.prepare('UPDATE audit SET id = -1 WHERE id = ?').run(earlier.id);
+      db.prepare('UPDATE audit SET id = ? WHERE id = ?').run(earlier.id, later.id);
+      db.prepare('UPDATE audit SET id = ? WHERE id = -1').run(later.id);
+    });
+    swap();
+    db.close();
+
+    const verdict = await server.request('GET', '/api/v1/audit/verify');
+    expect(verdict.body).toMatchObject({ ok: false, brokenAt: earlier.id, entries: earlier.id - 1 });
+  });
+
+  it('detects an edited entry whose own hash was recomputed: the next entry no longer links to it', async () => {
+    await server.request('PUT', flagPath('rehashed'), { body: booleanFlag('rehashed') });
+    await server.request('POST', `${flagPath('rehashed')}/environments/production/kill`, {
+      body: { reason: 'real reason' },
+    });
+    await server.request('PUT', flagPath('later'), { body: booleanFlag('later') });
+    const kill = (await server.request('GET', '/api/v1/audit?action=flag.kill')).body.entries[0];
+    const { hash: _original, ...content } = { ...kill, reason: 'routine maintenance' };
+
+    const db = new Database(server.databasePath);
+    db.prepare('UPDATE audit SET reason = ?, hash = ? WHERE id = ?').run(
+      content.reason,
+      hashEntry(content),
+      kill.id,
+    );
+    db.close();
+
+    const verdict = await server.request('GET', '/api/v1/audit/verify');
+    expect(verdict.body).toMatchObject({ ok: false, brokenAt: kill.id + 1, entries: kill.id });
+  });
+
+  it('cannot tell a log cut at its newest end from a shorter one: only a head kept elsewhere shows it', async () => {
+    await server.request('PUT', flagPath('kept'), { body: booleanFlag('kept') });
+    await server.request('PUT', flagPath('cut'), { body: booleanFlag('cut') });
+    const before = (await server.request('GET', '/api/v1/audit/verify')).body;
+    const [newest] = (await server.request('GET', '/api/v1/audit?limit=1')).body.entries;
+
+    const db = new Database(server.databasePath);
+    db.prepare('DELETE FROM audit WHERE id = ?').run(newest.id);
+    db.close();
+
+    const after = (await server.request('GET', '/api/v1/audit/verify')).body;
+    expect(after).toMatchObject({ ok: true, entries: before.entries - 1 });
+    expect(after.head).not.toBe(before.head);
   });
 });

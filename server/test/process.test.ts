@@ -3,71 +3,31 @@
  * shutdown, configuration errors, and durability across SIGKILL.
  * Needs a build: `npm run build -w core && npm run build -w server` (`npm test` builds first).
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { booleanFlag, flagPath } from './helpers';
+import type { RunningServer } from './process-fixture';
+import { killServerProcesses, requireBuiltServer, spawnServer, startServerProcess } from './process-fixture';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const ADMIN = 'sb_admin_process-test-secret';
 
-interface Child {
-  process: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 let dir: string;
-const children: ChildProcess[] = [];
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: run \`npm run build -w core && npm run build -w server\` first`);
-  }
-});
+beforeAll(requireBuiltServer);
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'switchboard-process-'));
 });
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  killServerProcesses();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function spawnServer(env: Record<string, string>): {
-  process: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { process: child, output: () => output, exited };
-}
+const startServer = (env: Record<string, string>): Promise<RunningServer> =>
+  startServerProcess({ DATABASE_URL: join(dir, 'switchboard.db'), ...env });
 
-async function startServer(env: Record<string, string>): Promise<Child> {
-  const child = spawnServer({ DATABASE_URL: join(dir, 'switchboard.db'), ...env });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output())?.[1];
-    if (url) return { ...child, url };
-    if (child.process.exitCode !== null) throw new Error(`server exited early:\n${child.output()}`);
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${child.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const call = (server: Child, method: string, path: string, token: string, body?: unknown) =>
+const call = (server: RunningServer, method: string, path: string, token: string, body?: unknown) =>
   fetch(server.url + path, {
     method,
     headers: {
