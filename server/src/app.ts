@@ -146,8 +146,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     app.decorate('fanout', fanout);
     app.decorate('mutations', mutations);
 
-    await app.register(metricsPlugin, { metrics });
-
+    // First: swagger documents only the routes added after it.
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -160,6 +159,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
         security: [{ bearer: [] }],
       },
     });
+    await app.register(metricsPlugin, { metrics });
     await app.register(authPlugin, {
       store,
       failureLimit: config.authFailureLimit,
