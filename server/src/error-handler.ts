@@ -1,7 +1,7 @@
 /** Turns every error into `{ error, message, details: [{ path, problem }] }` with the right status. */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ProblemDetail } from './errors';
-import { HttpError } from './errors';
+import { HttpError, storeUnavailable } from './errors';
 import { InvalidCursorError, UnknownEnvironmentError } from './store/repository';
 
 interface SchemaError {
@@ -61,6 +61,11 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).headers(error.headers).send(error.toBody());
+    }
+    const outage = storeUnavailable(error);
+    if (outage) {
+      request.log.warn({ err: error }, 'store unavailable');
+      return reply.code(outage.statusCode).headers(outage.headers).send(outage.toBody());
     }
     if (error instanceof InvalidCursorError) {
       return reply.code(400).send({
