@@ -26,6 +26,11 @@ export interface CompiledRuleset {
   evaluate(key: string, context: Context): EvaluationResult;
   /** Every flag's result for `context`, in a null-prototype object keyed by flag key. */
   evaluateAll(context: Context): Record<string, EvaluationResult>;
+  /**
+   * Every flag's result for `context`, handed to `visit` in `keys()` order: evaluateAll without building
+   * its object, for callers that build their own (an SDK's all-flags values).
+   */
+  evaluateEach(context: Context, visit: (key: string, result: EvaluationResult) => void): void;
   has(key: string): boolean;
   keys(): string[];
   /**
@@ -46,13 +51,17 @@ export interface RulesetChange {
 const MAX_PREREQUISITE_DEPTH = 32;
 
 type FlagTable = Record<string, CompiledFlag>;
+/** Flags by key for evaluation: a Map's lookup is faster than a null-prototype object's (dictionary mode). */
+type FlagIndex = ReadonlyMap<string, CompiledFlag>;
 type SegmentTable = Record<string, Predicate>;
-type FlagEvaluator = (context: Context, flags: FlagTable, depth: number) => EvaluationResult;
+type FlagEvaluator = (context: Context, flags: FlagIndex, depth: number) => EvaluationResult;
 
 interface CompiledFlag {
   readonly config: FlagConfig;
   /** Segments the flag's rules reference: a change to one of them recompiles the flag. */
   readonly segmentKeys: ReadonlySet<string>;
+  /** The result for every context (off, killed, or serving one variant to all), so no call is needed. */
+  readonly constant: EvaluationResult | null;
   readonly evaluate: FlagEvaluator;
 }
 
@@ -209,17 +218,19 @@ function segmentKeysOf(config: FlagConfig): Set<string> {
   return keys;
 }
 
-function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvaluator {
+/** A flag's evaluator, and its result when that is the same for every context. */
+type FlagEvaluation = Pick<CompiledFlag, 'constant' | 'evaluate'>;
+
+function constantEvaluation(result: EvaluationResult): FlagEvaluation {
+  return { constant: result, evaluate: () => result };
+}
+
+function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvaluation {
   const results = new ResultFactory(config);
   const off = config.offVariant;
-  if (config.killed !== null && config.killed !== undefined) {
-    const killed = results.result(off, 'KILLED');
-    return () => killed;
-  }
-  if (config.enabled !== true) {
-    const disabled = results.result(off, 'DISABLED');
-    return () => disabled;
-  }
+  if (config.killed !== null && config.killed !== undefined)
+    return constantEvaluation(results.result(off, 'KILLED'));
+  if (config.enabled !== true) return constantEvaluation(results.result(off, 'DISABLED'));
   const prerequisiteFailed = results.result(off, 'PREREQUISITE_FAILED');
   const prerequisites = (config.prerequisites ?? []).map((p) => ({
     flag: p.flag,
@@ -246,14 +257,13 @@ function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvalu
   const serveFallthrough = fallthrough.evaluate;
   if (prerequisites.length === 0 && targets.length === 0 && rules.length === 0) {
     // The common shapes, a plain on/off flag and a percentage rollout, skip the generic walk.
-    const constant = fallthrough.constant;
-    if (constant !== null) return () => constant;
-    return (context) => serveFallthrough(context) ?? targetingKeyMissing;
+    if (fallthrough.constant !== null) return constantEvaluation(fallthrough.constant);
+    return { constant: null, evaluate: (context) => serveFallthrough(context) ?? targetingKeyMissing };
   }
-  return (context, flags, depth) => {
+  const evaluate: FlagEvaluator = (context, flags, depth) => {
     for (let i = 0; i < prerequisites.length; i++) {
       const prerequisite = prerequisites[i] as (typeof prerequisites)[number];
-      const flag = flags[prerequisite.flag];
+      const flag = flags.get(prerequisite.flag);
       if (flag === undefined || depth >= MAX_PREREQUISITE_DEPTH) return prerequisiteFailed;
       const variant = flag.evaluate(context, flags, depth + 1).variant;
       if (variant === undefined || !prerequisite.variants.has(variant)) return prerequisiteFailed;
@@ -272,14 +282,16 @@ function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvalu
     }
     return serveFallthrough(context) ?? targetingKeyMissing;
   };
+  return { constant: null, evaluate };
 }
 
 function compileFlag(config: FlagConfig, segments: SegmentTable): CompiledFlag {
   try {
-    return { config, segmentKeys: segmentKeysOf(config), evaluate: compileEvaluator(config, segments) };
+    const { constant, evaluate } = compileEvaluator(config, segments);
+    return { config, segmentKeys: segmentKeysOf(config), constant, evaluate };
   } catch {
     // A malformed flag (one that validation would reject) must not take the other flags down with it.
-    return { config, segmentKeys: new Set(), evaluate: () => GENERAL_ERROR };
+    return { config, segmentKeys: new Set(), ...constantEvaluation(GENERAL_ERROR) };
   }
 }
 
@@ -293,41 +305,69 @@ function compileSegmentSafely(segment: SegmentDocument): Predicate {
 
 const EMPTY_CONTEXT: Context = Object.freeze({});
 
+/** Contexts that are not objects evaluate as the empty context. */
+function contextOrEmpty(context: Context): Context {
+  return typeof context === 'object' && context !== null ? context : EMPTY_CONTEXT;
+}
+
+/** One flag's result; never throws. */
+function evaluateFlag(flag: CompiledFlag, context: Context, flags: FlagIndex): EvaluationResult {
+  // Checked here rather than left to the closure: constant flags (on, off, killed) then cost no call.
+  const constant = flag.constant;
+  if (constant !== null) return constant;
+  try {
+    return flag.evaluate(context, flags, 0);
+  } catch {
+    // Only a hostile context (a throwing getter or Proxy) gets here.
+    return GENERAL_ERROR;
+  }
+}
+
 class Ruleset implements CompiledRuleset {
+  /** The flags and their keys in `keys()` order, so that evaluating every flag is a walk over arrays. */
+  private readonly flagKeys: readonly string[];
+  private readonly flagList: readonly CompiledFlag[];
+  /** `flags` (which keeps the wire ruleset's key order for keys() and withChange) for lookups. */
+  private readonly index: FlagIndex;
+
   constructor(
     readonly environment: string,
     readonly version: number,
     private readonly flags: FlagTable,
     private readonly segments: SegmentTable,
-  ) {}
+  ) {
+    this.flagKeys = Object.keys(flags);
+    this.flagList = this.flagKeys.map((key) => flags[key] as CompiledFlag);
+    this.index = new Map(this.flagKeys.map((key, i) => [key, this.flagList[i] as CompiledFlag]));
+  }
 
   evaluate(key: string, context: Context): EvaluationResult {
-    const flag = typeof key === 'string' ? this.flags[key] : undefined;
+    const flag = typeof key === 'string' ? this.index.get(key) : undefined;
     if (flag === undefined) return FLAG_NOT_FOUND;
-    try {
-      return flag.evaluate(
-        typeof context === 'object' && context !== null ? context : EMPTY_CONTEXT,
-        this.flags,
-        0,
-      );
-    } catch {
-      // Only a hostile context (a throwing getter or Proxy) gets here.
-      return GENERAL_ERROR;
-    }
+    return evaluateFlag(flag, contextOrEmpty(context), this.index);
   }
 
   evaluateAll(context: Context): Record<string, EvaluationResult> {
     const all: Record<string, EvaluationResult> = Object.create(null) as Record<string, EvaluationResult>;
-    for (const key in this.flags) all[key] = this.evaluate(key, context);
+    this.evaluateEach(context, (key, result) => {
+      all[key] = result;
+    });
     return all;
   }
 
+  evaluateEach(context: Context, visit: (key: string, result: EvaluationResult) => void): void {
+    const { flagKeys, flagList, index } = this;
+    const ctx = contextOrEmpty(context);
+    for (let i = 0; i < flagList.length; i++)
+      visit(flagKeys[i] as string, evaluateFlag(flagList[i] as CompiledFlag, ctx, index));
+  }
+
   has(key: string): boolean {
-    return typeof key === 'string' && this.flags[key] !== undefined;
+    return typeof key === 'string' && this.index.has(key);
   }
 
   keys(): string[] {
-    return Object.keys(this.flags);
+    return this.flagKeys.slice();
   }
 
   withChange(change: RulesetChange, version: number): CompiledRuleset {

@@ -7,7 +7,7 @@ import type { ParsedCidr } from './cidr';
 import { toEpochMillis } from './dates';
 import { bucketOfHash, DEFAULT_BUCKETS, hasherFor, prefixState } from './murmur3';
 import { compileRegex, regexProblem } from './regex';
-import { compareSemver, parseSemver } from './semver';
+import { compareReleaseText, compareSemver, parseSemver } from './semver';
 import type { SemVer } from './semver';
 import type { AttributeClause, Context, Operator } from './types';
 
@@ -153,6 +153,9 @@ export function clauseShapeProblems(clause: AttributeClause): Array<{ path: stri
 /** A predicate over one attribute value (not an array). */
 type ValueTest = (value: unknown) => boolean;
 
+/** Lists up to this long are scanned: for a few values a scan beats hashing the string for a Set. */
+const SCAN_LIMIT = 8;
+
 /** The test of a clause without usable values: `in` nothing is false, `notIn` nothing true. */
 const MATCHES_NOTHING: ValueTest = () => false;
 
@@ -180,6 +183,13 @@ function equalityTest(clause: AttributeClause): ValueTest {
   if (values.length === 1) {
     const only = values[0];
     test = (value) => value === only;
+  } else if (values.length <= SCAN_LIMIT) {
+    // `===` agrees with Set's SameValueZero here: clause values are JSON, never NaN.
+    const count = values.length;
+    test = (value) => {
+      for (let i = 0; i < count; i++) if (values[i] === value) return true;
+      return false;
+    };
   } else {
     const set = new Set<unknown>(values);
     test = (value) => set.has(value);
@@ -271,6 +281,12 @@ const ORDERINGS: Partial<Record<Operator, Ordering>> = {
 };
 
 /**
+ * How a context value orders against a clause bound: negative, zero or positive, or null when it has no
+ * order (wrong type, unparsable).
+ */
+type CompareToBound<T> = (value: unknown, bound: T) => number | null;
+
+/**
  * Orders `lt lte gt gte` (and before/after, semver*) reduce to one comparison with the extreme clause value:
  * x < any of values ⇔ x < max(values); x > any ⇔ x > min(values).
  */
@@ -278,7 +294,7 @@ function orderingTest<T>(
   op: Operator,
   bounds: readonly T[],
   compare: (a: T, b: T) => number,
-  read: (value: unknown) => T | null,
+  compareTo: CompareToBound<T>,
 ): ValueTest | null {
   if (bounds.length === 0) return null;
   const sorted = [...bounds].sort(compare);
@@ -287,9 +303,7 @@ function orderingTest<T>(
   if (op === 'semverEq') {
     // Equal precedence to any of the values.
     return (value) => {
-      const x = read(value);
-      if (x === null) return false;
-      for (let i = 0; i < sorted.length; i++) if (compare(x, sorted[i] as T) === 0) return true;
+      for (let i = 0; i < sorted.length; i++) if (compareTo(value, sorted[i] as T) === 0) return true;
       return false;
     };
   }
@@ -298,37 +312,42 @@ function orderingTest<T>(
   const { accepts } = ordering;
   const limit = ordering.bound === 'max' ? max : min;
   return (value) => {
-    const x = read(value);
-    if (x === null) return false;
-    const order = compare(x, limit);
+    const order = compareTo(value, limit);
+    if (order === null) return false;
     return (accepts & (order < 0 ? LESS : order === 0 ? EQUAL : GREATER)) !== 0;
   };
 }
+
+const compareNumbers = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A CompareToBound for numbers read from the context value by `read`. */
+const numberCompareTo =
+  (read: (value: unknown) => number | null): CompareToBound<number> =>
+  (value, bound) => {
+    const x = read(value);
+    return x === null ? null : compareNumbers(x, bound);
+  };
 
 const readNumber = (value: unknown): number | null =>
   typeof value === 'number' && !Number.isNaN(value) ? value : null;
 /** coerce: numeric strings too, through Number() ("" and whitespace are 0, as in JavaScript). */
 const readNumberCoerced = (value: unknown): number | null =>
   readNumber(typeof value === 'string' ? Number(value) : value);
-/**
- * The last context version string parsed, and its parse: a context's version is usually compared by several
- * clauses and flags, and a fleet of users shares few distinct versions.
- */
-let lastSemverText = '';
-let lastSemver: SemVer | null = null;
-function readSemver(value: unknown): SemVer | null {
+
+/** Context versions are compared on every evaluation: plain releases without building a parse. */
+function semverCompareTo(value: unknown, bound: SemVer): number | null {
   if (typeof value !== 'string') return null;
-  if (value !== lastSemverText) {
-    lastSemver = parseSemver(value);
-    lastSemverText = value;
-  }
-  return lastSemver;
+  const order = compareReleaseText(value, bound);
+  if (order !== undefined) return order;
+  const version = parseSemver(value);
+  return version === null ? null : compareSemver(version, bound);
 }
 const MAX_COERCED_SEMVER_LENGTH = 256;
 /** coerce: surrounding whitespace is ignored (the untrimmed text is still bounded). */
-const readSemverCoerced = (value: unknown): SemVer | null =>
-  typeof value === 'string' && value.length <= MAX_COERCED_SEMVER_LENGTH ? readSemver(value.trim()) : null;
-const compareNumbers = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
+const semverCoercedCompareTo = (value: unknown, bound: SemVer): number | null =>
+  typeof value === 'string' && value.length <= MAX_COERCED_SEMVER_LENGTH
+    ? semverCompareTo(value.trim(), bound)
+    : null;
 
 function valueTest(clause: AttributeClause): ValueTest | null {
   const values = clause.values;
@@ -343,16 +362,21 @@ function valueTest(clause: AttributeClause): ValueTest | null {
         clause.op,
         nonNull(values.map(clauseNumber)),
         compareNumbers,
-        coerce ? readNumberCoerced : readNumber,
+        numberCompareTo(coerce ? readNumberCoerced : readNumber),
       );
     case 'date':
-      return orderingTest(clause.op, nonNull(values.map(toEpochMillis)), compareNumbers, toEpochMillis);
+      return orderingTest(
+        clause.op,
+        nonNull(values.map(toEpochMillis)),
+        compareNumbers,
+        numberCompareTo(toEpochMillis),
+      );
     case 'semver':
       return orderingTest(
         clause.op,
         nonNull(values.map(clauseSemver)),
         compareSemver,
-        coerce ? readSemverCoerced : readSemver,
+        coerce ? semverCoercedCompareTo : semverCompareTo,
       );
     case 'cidr':
       return cidrTest(values);

@@ -27,35 +27,59 @@ export function parseSemver(text: string): SemVer | null {
 
 const NO_PRERELEASE: ReadonlyArray<string | number> = Object.freeze([]);
 
+/** Where scanRelease leaves the numbers it read (evaluation is synchronous, so one scratch serves all). */
+const scanned = { major: 0, minor: 0, patch: 0 };
+
 /**
- * Fast path for the common "MAJOR.MINOR.PATCH" form, without a regex: context values are parsed on every
- * evaluation. Returns null for anything else (which parseFull then decides).
+ * Reads text of the common "MAJOR.MINOR.PATCH" form into `scanned`, without a regex or allocation:
+ * context values are read on every evaluation. False for anything else (which parseFull then decides).
  */
-function parseRelease(text: string): SemVer | null {
-  const numbers = [0, 0, 0];
+function scanRelease(text: string): boolean {
+  let major = 0;
+  let minor = 0;
+  let number = 0;
   let part = 0;
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code >= 0x30 && code <= 0x39) {
       // No leading zeros; at most 15 digits, so the number is exact (longer ones are left to parseFull).
-      if ((digits === 1 && numbers[part] === 0) || digits === 15) return null;
-      numbers[part] = (numbers[part] as number) * 10 + (code - 0x30);
+      if ((digits === 1 && number === 0) || digits === 15) return false;
+      number = number * 10 + (code - 0x30);
       digits++;
     } else if (code === 0x2e && digits > 0 && part < 2) {
+      if (part === 0) major = number;
+      else minor = number;
       part++;
+      number = 0;
       digits = 0;
     } else {
-      return null;
+      return false;
     }
   }
-  if (part !== 2 || digits === 0) return null;
-  return {
-    major: numbers[0] as number,
-    minor: numbers[1] as number,
-    patch: numbers[2] as number,
-    prerelease: NO_PRERELEASE,
-  };
+  if (part !== 2 || digits === 0) return false;
+  scanned.major = major;
+  scanned.minor = minor;
+  scanned.patch = number;
+  return true;
+}
+
+function parseRelease(text: string): SemVer | null {
+  if (!scanRelease(text)) return null;
+  return { major: scanned.major, minor: scanned.minor, patch: scanned.patch, prerelease: NO_PRERELEASE };
+}
+
+/**
+ * compareSemver(parseSemver(text), bound) for text of the "MAJOR.MINOR.PATCH" form, without building the
+ * parse; undefined for any other text (the caller parses it fully).
+ */
+export function compareReleaseText(text: string, bound: SemVer): number | undefined {
+  if (!scanRelease(text)) return undefined;
+  if (scanned.major !== bound.major) return scanned.major - bound.major;
+  if (scanned.minor !== bound.minor) return scanned.minor - bound.minor;
+  if (scanned.patch !== bound.patch) return scanned.patch - bound.patch;
+  // A release has higher precedence than any of its pre-releases.
+  return bound.prerelease.length;
 }
 
 function parseFull(text: string): SemVer | null {

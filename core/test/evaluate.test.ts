@@ -118,6 +118,37 @@ describe('evaluate', () => {
     expect(all['__proto__']).toEqual({ value: false, variant: 'off', reason: 'FALLTHROUGH' });
   });
 
+  it('evaluateEach hands over every flag in keys() order with the results evaluateAll has', () => {
+    const ruleset = compile([
+      booleanFlag('7', { fallthrough: { variant: 'on' } }),
+      percentageFlag('half', 50_000),
+      booleanFlag('off', { enabled: false }),
+      booleanFlag('pro', {
+        rules: [
+          { id: 'r', clauses: [{ attribute: 'plan', op: 'eq', values: ['pro'] }], serve: { variant: 'on' } },
+        ],
+      }),
+    ]);
+    // A throwing getter fails only the flags that read the context.
+    const hostile = Object.defineProperty({ userId: 'u-1' }, 'plan', {
+      get: () => {
+        throw new Error('boom');
+      },
+    });
+    for (const context of [{ userId: 'u-1', plan: 'pro' }, { plan: 'free' }, hostile]) {
+      const visited: Array<[string, unknown]> = [];
+      ruleset.evaluateEach(context, (key, result) => visited.push([key, result]));
+      const all = ruleset.evaluateAll(context);
+      expect(visited.map(([key]) => key)).toEqual(ruleset.keys());
+      for (const [key, result] of visited) {
+        expect(result).toBe(all[key]);
+        expect(result).toBe(ruleset.evaluate(key, context));
+      }
+    }
+    expect(ruleset.evaluate('pro', hostile)).toMatchObject({ reason: 'ERROR', errorCode: 'GENERAL' });
+    expect(ruleset.evaluate('7', hostile)).toMatchObject({ value: true, reason: 'FALLTHROUGH' });
+  });
+
   it('exposes the environment and version', () => {
     const ruleset = compile([]);
     expect([ruleset.environment, ruleset.version]).toEqual(['test', 1]);

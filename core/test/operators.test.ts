@@ -161,6 +161,20 @@ describe('attribute clauses', () => {
     expect(matches({ attribute: 't', op: 'before', values: [at] }, { t: '2025-02-30' })).toBe(false);
   });
 
+  it('in is membership for short lists (scanned) and long ones (hashed) alike', () => {
+    const item = fc.oneof(
+      fc.constantFrom('a', 'b', 'A', '', '0'),
+      fc.constantFrom(0, -0, 1, 2),
+      fc.boolean(),
+    );
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 1, maxLength: 12 }), item, (values, value) => {
+        expect(matches({ attribute: 'x', op: 'in', values }, { x: value })).toBe(values.includes(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('in with many values', () => {
     const values = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
     expect(matches({ attribute: 'id', op: 'in', values }, { id: 'user-9999' })).toBe(true);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareSemver, parseSemver } from '@switchboard/core';
+import { compareReleaseText } from '../src/semver';
 
 const parse = (text: string) => {
   const version = parseSemver(text);
@@ -33,6 +34,33 @@ describe('semver', () => {
         );
       }
     }
+  });
+
+  it('compares plain release text as its parse compares, without parsing anything else', () => {
+    const part = fc.oneof(fc.nat(12).map(String), fc.constantFrom('01', '00', '', 'x', '1234567890123456'));
+    const text = fc.oneof(
+      fc.tuple(part, part, part).map((parts) => parts.join('.')),
+      fc
+        .tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.constantFrom('-rc.1', '+b', ' ', '.0'))
+        .map(([a, b, c, tail]) => `${a}.${b}.${c}${tail}`),
+      fc.string({ maxLength: 8 }),
+    );
+    const bound = fc
+      .tuple(fc.nat(12), fc.nat(12), fc.nat(12), fc.constantFrom('', '-rc.1', '-1'))
+      .map(([a, b, c, pre]) => parse(`${a}.${b}.${c}${pre}`));
+    fc.assert(
+      fc.property(text, bound, (candidate, limit) => {
+        const order = compareReleaseText(candidate, limit);
+        const version = parseSemver(candidate);
+        if (/^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/.test(candidate)) {
+          expect(order).not.toBeUndefined();
+          expect(sign(order as number)).toBe(sign(compareSemver(version!, limit)));
+        } else {
+          expect(order).toBeUndefined();
+        }
+      }),
+      { numRuns: 1_000 },
+    );
   });
 
   it('ignores build metadata', () => {

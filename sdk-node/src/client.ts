@@ -244,9 +244,9 @@ export class SwitchboardClient {
     const values = Object.create(null) as Record<string, JsonValue>;
     const rules = this.rules;
     if (rules === null) return values;
-    const results = rules.evaluateAll(context);
-    for (const key in results)
-      values[key] = results[key]!.errorCode === undefined ? results[key]!.value : null;
+    rules.evaluateEach(context, (key, result) => {
+      values[key] = result.errorCode === undefined ? result.value : null;
+    });
     return values;
   }
 

@@ -5,8 +5,8 @@ import type { EvaluationResult, MetricsBatch, MetricsCount } from '@switchboard/
  *
  * The hot path is an identity check and an increment: core returns shared frozen result objects for
  * every outcome of a compiled flag, so the result object itself identifies (flag, variant, reason).
- * The counter of the previous outcome is kept at hand (hot loops repeat an outcome); otherwise one
- * Map lookup by result object finds it. A result object shared by several flags (e.g. core's
+ * The counters of the two most recent outcomes are kept at hand (a hot flag alternates between its
+ * on and off outcomes); otherwise one Map lookup by result object finds the counter. A result object shared by several flags (e.g. core's
  * "flag not found") falls back to a string key.
  */
 
@@ -26,6 +26,8 @@ export class EvaluationCounter {
   private windowStart = Date.now();
   private lastResult: EvaluationResult | null = null;
   private lastCounter: Counter | null = null;
+  private previousResult: EvaluationResult | null = null;
+  private previousCounter: Counter | null = null;
   /** Evaluations not counted because the counter table was full. */
   dropped = 0;
 
@@ -37,9 +39,13 @@ export class EvaluationCounter {
       last.count++;
       return;
     }
-    const counter = this.byResult.get(result);
+    const previous = this.previousCounter;
+    const counter =
+      result === this.previousResult && previous !== null ? previous : this.byResult.get(result);
     if (counter !== undefined && counter.flag === flag) {
       counter.count++;
+      this.previousResult = this.lastResult;
+      this.previousCounter = last;
       this.lastResult = result;
       this.lastCounter = counter;
     } else this.countSlow(flag, result, counter);
@@ -90,9 +96,11 @@ export class EvaluationCounter {
         counter.count = 0;
       }
     }
-    // The kept counter may just have been forgotten: drop it so counts cannot land outside the table.
+    // The kept counters may just have been forgotten: drop them so counts cannot land outside the table.
     this.lastResult = null;
     this.lastCounter = null;
+    this.previousResult = null;
+    this.previousCounter = null;
     const windowStart = this.windowStart;
     this.windowStart = now;
     this.dropped = 0;

@@ -52,9 +52,9 @@ export class EventRecorder {
     private readonly maxUsers: number,
   ) {}
 
-  /** Called on every evaluation: keep it to one Map lookup. */
+  /** Called on every evaluation: keep it to one Map lookup, none while no flag is guarded (the usual case). */
   isGuarded(flag: string): boolean {
-    return this.guarded.has(flag);
+    return this.guarded.size !== 0 && this.guarded.has(flag);
   }
 
   get queued(): number {

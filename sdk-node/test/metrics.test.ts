@@ -53,6 +53,27 @@ describe('EvaluationCounter', () => {
     expect(batch?.windowEnd).toBe('2030-01-01T00:01:00.000Z');
   });
 
+  it('counts exactly when outcomes alternate and interleave with other flags and shared outcomes', () => {
+    const counter = new EvaluationCounter();
+    const expected = new Map<string, number>();
+    const count = (flag: string, context: Record<string, unknown>) => {
+      const result = RULES.evaluate(flag, context);
+      counter.count(flag, result);
+      const name = `${flag}/${result.variant ?? null}`;
+      expected.set(name, (expected.get(name) ?? 0) + 1);
+    };
+    for (let i = 0; i < 300; i++) {
+      count('split', { userId: `user-${i}` });
+      if (i % 3 === 0) count('a', {});
+      if (i % 5 === 0) count(i % 2 === 0 ? 'ghost-1' : 'ghost-2', {});
+    }
+    const counts = counter.takeBatch(1_000)?.counts ?? [];
+    expect(new Map(counts.map((c) => [`${c.flag}/${c.variant}`, c.count]))).toEqual(expected);
+    expect(new Set(counts.filter((c) => c.flag === 'split').map((c) => c.variant))).toEqual(
+      new Set(['on', 'off']),
+    );
+  });
+
   it('starts a new window after each batch, and answers null for an idle window', () => {
     const counter = new EvaluationCounter();
     counter.count('a', RULES.evaluate('a', {}));
