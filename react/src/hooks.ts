@@ -17,7 +17,16 @@ function read<T extends JsonValue>(client: SwitchboardClient, key: string, defau
 
 /**
  * The flag's value, typed by `defaultValue`: a boolean, string or number default asks for that type; any
- * other default (object, array, null) accepts any JSON value. Re-renders only when this flag changes.
+ * other default (object, array, null) accepts any JSON value. Answers `defaultValue` for an unknown flag, a
+ * value of another type, an error outcome, or before values arrive. Re-renders only when this flag
+ * changes; during server rendering and hydration it reads the provider's `bootstrap` when one is given.
+ * Throws outside a {@link SwitchboardProvider}.
+ *
+ * @example
+ * ```tsx
+ * const banner = useVariation('banner-text', 'Welcome'); // string
+ * const layout = useVariation('dashboard-layout', { columns: 2 }); // any JSON, shape not checked
+ * ```
  */
 export function useVariation(key: string, defaultValue: boolean): boolean;
 export function useVariation(key: string, defaultValue: string): string;
@@ -49,7 +58,17 @@ export function useVariation<T extends JsonValue>(key: string, defaultValue: T):
   return useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
 }
 
-/** The boolean flag's value (`defaultValue` when unknown, not boolean or in error). */
+/**
+ * The boolean flag's value; `defaultValue` (`false` when omitted) when the flag is unknown, not a boolean,
+ * in error, or before values arrive. Otherwise as {@link useVariation}.
+ *
+ * @example
+ * ```tsx
+ * function Checkout() {
+ *   return useFlag('checkout-v2') ? <NewCheckout /> : <OldCheckout />;
+ * }
+ * ```
+ */
 export function useFlag(key: string, defaultValue = false): boolean {
   return useVariation(key, defaultValue);
 }

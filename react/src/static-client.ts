@@ -17,7 +17,19 @@ export function typedValue<T extends JsonValue>(result: FlagResult | undefined, 
 
 /**
  * A client that serves fixed values and never connects: for server-side rendering (with the bootstrap the
- * Node SDK computed for the request), tests and component previews.
+ * Node SDK computed for the request), tests and component previews. Reads follow the browser SDK's typing
+ * rules; `ready()` and `identify()` resolve at once and change nothing; `on`, `off`, `track` and `close`
+ * do nothing, so hooks over it never re-render for a change.
+ *
+ * @example
+ * ```tsx
+ * // server: `bootstrap` from the Node SDK (`req.flags.browserBootstrap()`)
+ * const html = renderToString(
+ *   <SwitchboardProvider client={createStaticClient(bootstrap)}>
+ *     <App />
+ *   </SwitchboardProvider>,
+ * );
+ * ```
  */
 export function createStaticClient(bootstrap: Pick<FlagSet, 'flags'>): SwitchboardClient {
   const flags = new Map(Object.entries(bootstrap.flags));
@@ -42,6 +54,24 @@ export function createStaticClient(bootstrap: Pick<FlagSet, 'flags'>): Switchboa
 /**
  * The bootstrap as JSON that is safe inside an inline `<script>`: `<`, `>`, `&` and the JavaScript line
  * separators are escaped, so a flag value such as `</script>` cannot end the script element.
+ * `JSON.parse` gives back the same object.
+ *
+ * @example
+ * ```tsx
+ * // server
+ * res.send(`<div id="root">${html}</div>
+ * <script id="flags" type="application/json">${serializeBootstrap(bootstrap)}</script>`);
+ *
+ * // browser: the same values for the client and for hydration
+ * const bootstrap = JSON.parse(document.getElementById('flags')!.textContent!);
+ * const client = createClient({ url, clientKey, context, bootstrap });
+ * hydrateRoot(
+ *   root,
+ *   <SwitchboardProvider client={client} bootstrap={bootstrap}>
+ *     <App />
+ *   </SwitchboardProvider>,
+ * );
+ * ```
  */
 export function serializeBootstrap(bootstrap: Pick<FlagSet, 'flags'>): string {
   return JSON.stringify(bootstrap).replace(

@@ -24,6 +24,32 @@ const RETRY_MAX_MS = 60_000;
 
 type Listeners = { [E in keyof ClientEvents]: Set<ClientEvents[E]> };
 
+/**
+ * Creates a client and starts it at once: the `bootstrap` (or else the values cached for this client key and
+ * context) is served immediately, then the client connects to the server (a stream, unless `stream: false`).
+ * Returns without waiting for the network: until values arrive, reads answer their defaults; offline, they
+ * keep serving the last values received or cached while the client retries in the background. Await
+ * `ready()` before a first render that must not flash defaults; call `close()` when done.
+ *
+ * The server must allow the page's origin (`SWITCHBOARD_CORS_ORIGINS`).
+ *
+ * @example
+ * ```ts
+ * import { createClient } from '@switchboard/sdk-browser';
+ *
+ * const flags = createClient({
+ *   url: 'https://flags.example.com',
+ *   clientKey: 'sb_client_…',
+ *   context: { userId: 'u-42', country: 'DE' },
+ * });
+ * const render = () => {
+ *   checkoutButton.hidden = !flags.isEnabled('checkout-v2');
+ * };
+ * flags.on('change', render);
+ * await flags.ready();
+ * render();
+ * ```
+ */
 export function createClient(options: ClientOptions): SwitchboardClient {
   const base = options.url.replace(/\/+$/, '');
   const send = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
