@@ -2,46 +2,34 @@
  * The admin UI in a real browser (Debian chromium through playwright-core) against a real server:
  * built UI, SQLite file in a temp directory, random port. Screenshots go to a folder printed below.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FlagDocument } from '@switchboard/core';
-import { buildApp } from '@switchboard/server';
-import type { FastifyInstance } from 'fastify';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, startAdminUiServer } from './admin-ui-harness';
+import type { AdminUiServer } from './admin-ui-harness';
+import { launchChromium } from './browser-harness';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOTS = join(tmpdir(), 'switchboard-ui-screenshots');
 const ADMIN_TOKEN = `sb_admin_e2e-${randomBytes(12).toString('hex')}`;
 /** Long enough for the change feed's polling fallback (3 s) plus a margin. */
 const LIVE_TIMEOUT_MS = 10_000;
+/**
+ * For what happens once the browser has painted (focus moves in effects, console reports): a frame can take
+ * seconds when chromium shares two busy cores, and expect.poll's own default is 1 s.
+ */
+const UI_TIMEOUT_MS = 10_000;
 
 const WIDTHS = { laptop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
-let app: FastifyInstance;
+let server: AdminUiServer;
 let baseUrl: string;
 let browser: Browser;
-let dataDir: string;
 
-async function api<T>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<T> {
-  const response = await fetch(baseUrl + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
-}
-
+const api = <T>(method: string, path: string, body?: unknown) => server.api<T>(method, path, body);
 const getFlag = (key: string) => api<FlagDocument>('GET', `/api/v1/flags/${encodeURIComponent(key)}`);
 
 /** A boolean flag, off everywhere unless `production` says otherwise. */
@@ -73,18 +61,6 @@ async function createToken(kind: string, name: string): Promise<string> {
   return (await api<{ token: string }>('POST', '/api/v1/tokens', { name, kind })).token;
 }
 
-/** Signs `page` in with `token`; fails with the sign-in form's message if that does not work. */
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(baseUrl);
-  await page.getByLabel('Token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // Either the app opens or the sign-in form says why not (e.g. a server without GET /api/v1/me).
-  const opened = page.getByRole('heading', { name: 'Flags', level: 1 });
-  await opened.or(page.getByRole('alert')).waitFor();
-  if (!(await opened.isVisible()))
-    throw new Error(`sign-in failed: ${await page.getByRole('alert').innerText()}`);
-}
-
 /** Content Security Policy violations any page reported (the server's CSP allows no inline code). */
 const cspViolations: string[] = [];
 
@@ -107,13 +83,18 @@ async function newContext(options: BrowserContextOptions = {}): Promise<BrowserC
 async function signedIn(token = ADMIN_TOKEN, viewport = WIDTHS.laptop): Promise<Page> {
   const context = await newContext({ viewport });
   const page = await context.newPage();
-  await signIn(page, token);
+  await signIn(page, baseUrl, token);
   return page;
 }
 
+/** The text of the element that has focus. */
+const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent ?? '');
+
+/** Opens a flag page and waits until it is ready for the keyboard: its heading takes focus once painted. */
 async function openFlag(page: Page, key: string, environment = 'production'): Promise<void> {
   await page.goto(`${baseUrl}/#/flags/${encodeURIComponent(key)}/${environment}`);
   await page.getByRole('heading', { name: key, level: 1, exact: true }).waitFor();
+  await expect.poll(() => focusedText(page), { timeout: UI_TIMEOUT_MS }).toBe(key);
 }
 
 async function save(page: Page): Promise<void> {
@@ -122,44 +103,9 @@ async function save(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'switchboard-ui-e2e-'));
-  // A build of the current sources into the temp directory: admin-ui/dist is left to `npm run build`.
-  const uiDir = join(dataDir, 'admin-ui');
-  execFileSync(
-    'npm',
-    ['run', 'build', '--silent', '-w', 'admin-ui', '--', '--outDir', uiDir, '--emptyOutDir'],
-    {
-      cwd: REPO_ROOT,
-      stdio: 'pipe',
-    },
-  );
-  app = await buildApp(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      database: { kind: 'sqlite', path: join(dataDir, 'switchboard.db') },
-      redisUrl: undefined,
-      adminToken: ADMIN_TOKEN,
-      logLevel: 'silent',
-      authFailureLimit: { max: 1000, windowMs: 60_000 },
-      bodyLimit: 1024 * 1024,
-      changeLogRetention: 1000,
-    },
-    { adminUiRoot: uiDir },
-  );
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  server = await startAdminUiServer(ADMIN_TOKEN);
+  baseUrl = server.baseUrl;
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
   console.log(`admin UI screenshots: ${SCREENSHOTS}`);
 });
@@ -170,8 +116,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await server?.close();
 });
 
 describe('admin UI', () => {
@@ -330,8 +275,7 @@ describe('admin UI', () => {
     await dialog.getByRole('button', { name: 'Kill in production' }).click();
     await page.getByRole('heading', { name: 'Killed in production' }).waitFor();
     // Focus moves to the control that now matters.
-    const unkill = page.getByRole('button', { name: 'Unkill in production' });
-    expect(await unkill.evaluate((button) => button === document.activeElement)).toBe(true);
+    await expect.poll(() => focusedText(page), { timeout: UI_TIMEOUT_MS }).toBe('Unkill in production');
     expect((await getFlag('kill-me')).environments.production!.killed).toMatchObject({
       reason: 'checkout errors after deploy 4521',
     });
@@ -362,7 +306,7 @@ describe('admin UI', () => {
       style.textContent = 'body { outline: 1px solid red }';
       document.head.append(style);
     });
-    await expect.poll(() => cspViolations.length).toBeGreaterThan(0);
+    await expect.poll(() => cspViolations.length, { timeout: UI_TIMEOUT_MS }).toBeGreaterThan(0);
     await page.context().close();
     // Chromium may report the one blocked style more than once.
     expect(cspViolations.splice(0)).toEqual(expect.arrayContaining([expect.stringMatching(/style-src/)]));
@@ -373,28 +317,77 @@ describe('admin UI', () => {
     const page = await signedIn();
     await openFlag(page, 'keyboard-kill');
     const killButton = page.getByRole('button', { name: 'Kill in production…' });
-    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+    const dialog = page.getByRole('dialog', { name: 'Kill keyboard-kill in production?' });
+    const reasonFocused = () =>
+      page.getByLabel('Reason (recorded in the audit log)').evaluate((e) => e === document.activeElement);
 
     await killButton.focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('dialog').waitFor();
+    await dialog.waitFor();
+    expect(await reasonFocused()).toBe(true);
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
-    expect(await focused()).toBe('Kill in production…');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focusedText(page), { timeout: UI_TIMEOUT_MS }).toBe('Kill in production…');
 
+    // Typed straight after Enter: the dialog is open, with the reason focused, before the next key.
     await page.keyboard.press('Enter');
-    const reason = page.getByLabel('Reason (recorded in the audit log)');
-    await reason.focus();
     await page.keyboard.type('rollback test');
     await page.keyboard.press('Tab'); // Cancel
     await page.keyboard.press('Tab'); // Kill
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Killed in production' }).waitFor();
-    expect(await focused()).toBe('Unkill in production');
+    expect((await getFlag('keyboard-kill')).environments.production!.killed).toMatchObject({
+      reason: 'rollback test',
+    });
+    await expect.poll(() => focusedText(page), { timeout: UI_TIMEOUT_MS }).toBe('Unkill in production');
     await page.keyboard.press('Enter');
     await killButton.waitFor();
-    expect(await focused()).toBe('Kill in production…');
+    await expect.poll(() => focusedText(page), { timeout: UI_TIMEOUT_MS }).toBe('Kill in production…');
     expect((await getFlag('keyboard-kill')).environments.production!.killed).toBeNull();
+    await page.context().close();
+  });
+
+  it("keeps its own unkill when the change feed's read of the kill answers after it", async () => {
+    await createFlag('late-read', { production: { enabled: true } });
+    const page = await signedIn();
+    await openFlag(page, 'late-read');
+    const flagUrl = `${baseUrl}/api/v1/flags/late-read`;
+    const isFlagRead = (request: Request) => request.url() === flagUrl && request.method() === 'GET';
+    // The page reads the flag again for each change the feed reports: the read after the kill is answered
+    // by the server at once (the killed flag) but reaches the page only after the unkill is done.
+    let holdNext = false;
+    let markHeld!: () => void;
+    const held = new Promise<void>((resolve) => (markHeld = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(flagUrl, async (route) => {
+      if (!holdNext || !isFlagRead(route.request())) return route.continue();
+      holdNext = false;
+      const response = await route.fetch();
+      markHeld();
+      await released;
+      await route.fulfill({ response });
+    });
+
+    holdNext = true;
+    await page.getByRole('button', { name: 'Kill in production…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('late read');
+    await dialog.getByRole('button', { name: 'Kill in production' }).click();
+    await page.getByRole('heading', { name: 'Killed in production' }).waitFor();
+    await held;
+
+    const unkillRead = page.waitForEvent('requestfinished', isFlagRead);
+    await page.getByRole('button', { name: 'Unkill in production' }).click();
+    await page.getByRole('button', { name: 'Kill in production…' }).waitFor();
+    await unkillRead;
+    const lateRead = page.waitForEvent('requestfinished', isFlagRead);
+    release();
+    await lateRead;
+    // Time for the page to take the late answer in, were it going to.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(await page.locator('section.kill h3').innerText()).toBe('Kill switch');
+    expect((await getFlag('late-read')).environments.production!.killed).toBeNull();
     await page.context().close();
   });
 
@@ -508,7 +501,7 @@ describe('admin UI', () => {
   it('shows a new token once with a copy button, and revoking it ends its session', async () => {
     const admin = await newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await admin.newPage();
-    await signIn(page, ADMIN_TOKEN);
+    await signIn(page, baseUrl, ADMIN_TOKEN);
     await page.getByRole('link', { name: 'Tokens' }).click();
     await page.getByLabel('Name').fill('pm-viewer');
     await page.getByLabel('Kind').selectOption('viewer');

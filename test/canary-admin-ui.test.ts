@@ -4,43 +4,28 @@
  * pausing and aborting it, starting a plan from the form, the evaluations chart, the "ready to
  * remove" badge, and registering a webhook.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildApp } from '@switchboard/server';
 import Database from 'better-sqlite3';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { signIn, startAdminUiServer } from './admin-ui-harness';
+import type { AdminUiServer } from './admin-ui-harness';
 import { launchChromium } from './browser-harness';
 import { eventually } from './sdk-harness';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN_TOKEN = 'sb_admin_delivery-ui-test-secret';
+/** For what the page shows after loading or a scheduler tick: expect.poll's default 1 s is short under load. */
+const POLL = { timeout: 10_000 };
 
-let dir: string;
-let app: FastifyInstance;
+let server: AdminUiServer;
 let baseUrl: string;
 let browser: Browser;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads response JSON freely
 type Json = any;
 
-async function api(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<Json> {
-  const response = await fetch(baseUrl + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text === '' ? undefined : JSON.parse(text);
-}
+const api = (method: string, path: string, body?: unknown, token?: string) =>
+  server.api<Json>(method, path, body, token);
 
 const flag = (key: string) => ({
   key,
@@ -58,54 +43,26 @@ const weights = (on: number) => [
 ];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'switchboard-delivery-ui-'));
-  const uiDir = join(dir, 'admin-ui');
-  execFileSync(
-    'npm',
-    ['run', 'build', '--silent', '-w', 'admin-ui', '--', '--outDir', uiDir, '--emptyOutDir'],
-    {
-      cwd: REPO_ROOT,
-      stdio: 'pipe',
-    },
-  );
-  app = await buildApp(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      database: { kind: 'sqlite', path: join(dir, 'switchboard.db') },
-      redisUrl: undefined,
-      adminToken: ADMIN_TOKEN,
-      logLevel: 'silent',
-      authFailureLimit: { max: 1000, windowMs: 60_000 },
-      bodyLimit: 1024 * 1024,
-      changeLogRetention: 1000,
-      delivery: { tickMs: 100 },
-    },
-    { adminUiRoot: uiDir },
-  );
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  server = await startAdminUiServer(ADMIN_TOKEN, { delivery: { tickMs: 100 } });
+  baseUrl = server.baseUrl;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 async function signedIn(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(baseUrl);
-  await page.getByLabel('Token').fill(ADMIN_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+  await signIn(page, baseUrl, ADMIN_TOKEN);
   return page;
 }
 
 it('shows a guarded plan live, lets a person pause, abort and start plans, and lists stale flags and webhooks', async () => {
   await api('PUT', '/api/v1/flags/checkout', flag('checkout'));
   await api('PUT', '/api/v1/flags/legacy-banner', flag('legacy-banner'));
-  const db = new Database(join(dir, 'switchboard.db'));
+  const db = new Database(join(server.dir, 'switchboard.db'));
   db.prepare("UPDATE flags SET created_at = '2020-01-01T00:00:00.000Z' WHERE key = 'legacy-banner'").run();
   db.close();
 
@@ -150,18 +107,20 @@ it('shows a guarded plan live, lets a person pause, abort and start plans, and l
 
   const page = await signedIn();
   const legacy = page.getByRole('row', { name: /legacy-banner/ });
-  await expect.poll(() => legacy.getByText('ready to remove').count()).toBe(1);
+  await expect.poll(() => legacy.getByText('ready to remove').count(), POLL).toBe(1);
 
   await page.goto(`${baseUrl}/#/flags/checkout/production`);
   const plan = page.getByRole('region', { name: 'Rollout plan in production' });
   await plan.getByText(/Step 1 of 2 · next step in \d+m/).waitFor();
   const guardRow = plan.getByRole('row', { name: /errors/ });
-  await expect.poll(() => guardRow.innerText()).toMatch(/5\.00%\s+on, 20 users[\s\S]*0\.00%\s+off, 20 users/);
-  await expect.poll(() => guardRow.innerText()).toMatch(/healthy/);
+  await expect
+    .poll(() => guardRow.innerText(), POLL)
+    .toMatch(/5\.00%\s+on, 20 users[\s\S]*0\.00%\s+off, 20 users/);
+  await expect.poll(() => guardRow.innerText(), POLL).toMatch(/healthy/);
   const chart = page.getByRole('img', { name: /200 evaluations: on 120, off 80/ });
   await chart.waitFor();
   await expect
-    .poll(() => page.getByRole('region', { name: 'Evaluations in production' }).innerText())
+    .poll(() => page.getByRole('region', { name: 'Evaluations in production' }).innerText(), POLL)
     .toMatch(/shop-1\s+switchboard-sdk-node 0\.1\.0/);
 
   await plan.getByLabel('Why').fill('checking the dashboards');
@@ -197,6 +156,6 @@ it('shows a guarded plan live, lets a person pause, abort and start plans, and l
   await page.goto(`${baseUrl}/#/webhooks`);
   await page.getByLabel('URL').fill('https://hooks.example.com/switchboard');
   await page.getByRole('button', { name: 'Register' }).click();
-  await expect.poll(() => page.locator('code.secret').innerText()).toMatch(/^whsec_/);
+  await expect.poll(() => page.locator('code.secret').innerText(), POLL).toMatch(/^whsec_/);
   expect((await api('GET', '/api/v1/webhooks')).webhooks).toHaveLength(1);
 });

@@ -59,7 +59,7 @@ export function FlagPage({ flagKey, environment }: { flagKey: string; environmen
 
   const dirty = saved !== null && draft !== null && !deepEqual(saved, draft);
   // The change feed's callback reads these without re-subscribing on every edit.
-  const current = useRef({ saved, dirty, writing: false, missedChange: null as string | null });
+  const current = useRef({ saved, dirty, writing: false, missedChange: null as string | null, reads: 0 });
   current.current.saved = saved;
   current.current.dirty = dirty;
 
@@ -76,6 +76,8 @@ export function FlagPage({ flagKey, environment }: { flagKey: string; environmen
       current.current.missedChange = by;
       return;
     }
+    // A later read, or a write that succeeds meanwhile, answers a newer document than this read may.
+    const read = ++current.current.reads;
     let latest: FlagDocument;
     try {
       latest = await api.getFlag(flagKey);
@@ -83,7 +85,7 @@ export function FlagPage({ flagKey, environment }: { flagKey: string; environmen
       if (err instanceof ApiError && err.status === 404) setDeletedBy(by);
       return;
     }
-    if (latest.version === current.current.saved?.version) return;
+    if (read !== current.current.reads || latest.version === current.current.saved?.version) return;
     if (current.current.dirty) {
       // A refused save already shows this version; keep its wording.
       setConflict((shown) =>
@@ -111,6 +113,7 @@ export function FlagPage({ flagKey, environment }: { flagKey: string; environmen
       takeIn(flag);
       // Before the next render: the feed's check below must already compare with this version.
       current.current.saved = flag;
+      current.current.reads++;
     } finally {
       current.current.writing = false;
       const missed = current.current.missedChange;

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../api';
 import type { EnvironmentStatus } from '../flag-status';
 
@@ -71,7 +71,9 @@ export function Dialog({ title, onClose, children }: DialogProps) {
   const titleId = useRef(`dialog-${Math.random().toString(36).slice(2)}`).current;
   const latestOnClose = useRef(onClose);
   latestOnClose.current = onClose;
-  useEffect(() => {
+  // Opened as the dialog renders, not after the next paint: keys typed right after the one that opened it
+  // go to the dialog, never to the page behind.
+  useLayoutEffect(() => {
     const element = dialog.current;
     if (element === null) return;
     const close = () => latestOnClose.current();
