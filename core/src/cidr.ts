@@ -12,6 +12,7 @@
 /** A parsed address: its 128 bits (IPv4 in word 3, words 0–2 zero) plus family and prefix length. */
 export interface ParsedCidr {
   family: 4 | 6;
+  /** Prefix length in bits: 32 (IPv4) or 128 (IPv6) for a single address. */
   prefix: number;
   /** Four 32-bit words, most significant first. */
   words: Uint32Array;
@@ -134,7 +135,9 @@ function parseIpv4(text: string, out: ParsedCidr): boolean {
 
 /**
  * Parses an address or range into `out.words`; returns false when `text` is neither. Tried as IPv4 first,
- * then as IPv6 (no text is both).
+ * then as IPv6 (no text is both). `out` is reused rather than allocated: pass
+ * `{ family: 4, prefix: 0, words: new Uint32Array(4) }`; on success its family and prefix are set too, and on
+ * failure its contents are unspecified.
  */
 export function parseCidr(text: string, out: ParsedCidr): boolean {
   if (parseIpv4(text, out)) return true;

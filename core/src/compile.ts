@@ -19,10 +19,20 @@ import type {
   VariantValue,
 } from './types';
 
+/**
+ * An environment's ruleset compiled for fast, synchronous evaluation. Immutable: `withChange` returns a new
+ * one. Results are shared and frozen (one object per distinct outcome); copy one before changing it.
+ */
 export interface CompiledRuleset {
+  /** Key of the environment the ruleset belongs to. */
   readonly environment: string;
+  /** The environment's change sequence this ruleset reflects. */
   readonly version: number;
-  /** Never throws. Unknown key → { value: null, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' }. */
+  /**
+   * One flag's result for `context`. Never throws: unknown key → `{ value: null, reason: 'ERROR', errorCode:
+   * 'FLAG_NOT_FOUND' }`; a broken flag or a context whose getters throw → errorCode `GENERAL`. A `context`
+   * that is not an object evaluates as `{}`.
+   */
   evaluate(key: string, context: Context): EvaluationResult;
   /** Every flag's result for `context`, in a null-prototype object keyed by flag key. */
   evaluateAll(context: Context): Record<string, EvaluationResult>;
@@ -31,7 +41,9 @@ export interface CompiledRuleset {
    * its object, for callers that build their own (an SDK's all-flags values).
    */
   evaluateEach(context: Context, visit: (key: string, result: EvaluationResult) => void): void;
+  /** Whether the ruleset holds a flag with this key. */
   has(key: string): boolean;
+  /** The flag keys, in the order `evaluateEach` visits them (a fresh array each call). */
   keys(): string[];
   /**
    * A new CompiledRuleset with one flag/segment upserted (value) or deleted (null); unchanged flags keep their
@@ -43,7 +55,9 @@ export interface CompiledRuleset {
 /** One flag (a FlagConfig) or segment upserted, or deleted when `value` is null. */
 export interface RulesetChange {
   kind: 'flag' | 'segment';
+  /** Key of the flag or segment changed. */
   key: string;
+  /** The new FlagConfig (kind 'flag') or SegmentDocument (kind 'segment'); null deletes it. */
   value: FlagConfig | SegmentDocument | null;
 }
 
@@ -388,6 +402,18 @@ class Ruleset implements CompiledRuleset {
   }
 }
 
+/**
+ * Compiles an environment's ruleset (what SDKs receive) for evaluation. Does not validate: a flag or segment
+ * that cannot be compiled does not fail the others; the flag evaluates to errorCode `GENERAL` (a broken
+ * segment contains no one).
+ *
+ * @example
+ * ```ts
+ * const rules = compileRuleset(ruleset);
+ * const result = rules.evaluate('checkout-v2', { userId: 'u-42', country: 'DE' });
+ * if (result.value === true) showNewCheckout();
+ * ```
+ */
 export function compileRuleset(ruleset: EnvironmentRuleset): CompiledRuleset {
   const segments = toNullPrototype(
     Object.entries(ruleset.segments ?? {}).map(([key, segment]): [string, Predicate] => [

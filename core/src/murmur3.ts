@@ -190,9 +190,18 @@ export function murmur3(text: string, seed: number, encoding: HashEncoding = 'ut
   return encoding === 'latin1' ? hashFromLatin1(empty, text) : hashFrom(empty, text);
 }
 
+/** Bucket count of rollouts and inBuckets clauses that do not set one: weights in units of 0.001 %. */
 export const DEFAULT_BUCKETS = 100_000;
 
-/** The bucket of `value` in a rollout salted with `salt`: `murmur3(salt + ":" + value, seed) % buckets`. */
+/**
+ * The bucket of `value` in a rollout salted with `salt`: `murmur3(salt + ":" + value, seed) % buckets`, the
+ * same bucket evaluation computes (a rollout's salt defaults to the flag key).
+ *
+ * @example
+ * ```ts
+ * bucketOf('checkout-v2', 'u-42'); // 0 … 99_999; below 25_000 means inside a first 25 % weight
+ * ```
+ */
 export function bucketOf(
   salt: string,
   value: string,

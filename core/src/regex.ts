@@ -36,9 +36,11 @@ export class RegexSyntaxError extends Error {}
 /** The pattern is valid in its syntax but uses something this engine does not run, or is too large. */
 export class RegexUnsupportedError extends RegexSyntaxError {}
 
+/** How a `matches` pattern is read, as the clause's `syntax` and `caseInsensitive` fields say. */
 export interface RegexOptions {
   /** Default 'js'. */
   syntax?: RegexSyntax;
+  /** Fold case (Unicode simple case folding); default false. */
   caseInsensitive?: boolean;
 }
 
@@ -842,7 +844,7 @@ function inRanges(ranges: Ranges, code: number): boolean {
   return false;
 }
 
-/** Why `pattern` cannot be used with `matches`, or null when it can. */
+/** Why `pattern` cannot be used with `matches` (invalid, unsupported or too long), or null when it can. */
 export function regexProblem(pattern: string, options: RegexOptions = {}): string | null {
   try {
     compileRegex(pattern, options);

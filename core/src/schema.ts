@@ -7,28 +7,47 @@ import Type from 'typebox';
 import type { TSchema, TUnion } from 'typebox';
 import { MAX_KEY_LENGTH } from './keys';
 
+/**
+ * Size bounds of flag and segment documents (lengths in characters). `validateFlag` and `validateSegment`
+ * reject a document over any of them.
+ */
 export const LIMITS = {
+  /** Flag, segment and environment keys (see `keyProblem`). */
   keyLength: MAX_KEY_LENGTH,
+  /** Flag, segment and rule descriptions. */
   descriptionLength: 1_000,
+  /** Tags per flag. */
   tags: 50,
   tagLength: 100,
+  /** Variants per flag; also the variants one prerequisite may list. */
   variants: 100,
   variantNameLength: 200,
+  /** Prerequisites per flag. */
   prerequisites: 50,
+  /** Environments per flag document. */
   environments: 100,
+  /** Targets per flag environment. */
   targets: 100,
+  /** Rules per flag environment, and per segment. */
   rules: 200,
   ruleIdLength: 200,
+  /** Clauses per rule. */
   clauses: 50,
   /** Values of one clause, one target list, or one segment's included/excluded list. */
   values: 10_000,
+  /** One string value of a clause, target or segment list. */
   valueLength: 1_000,
+  /** Context attribute names (clauses, targets, `bucketBy`, a segment's `attribute`). */
   attributeLength: 200,
+  /** A `matches` pattern (checked by the regex engine: see `MAX_PATTERN_LENGTH`). */
   regexLength: 500,
+  /** Weights per rollout. */
   weights: 100,
+  /** A rollout's or inBuckets clause's salt. */
   saltLength: 1_000,
   /** Killed-state texts. */
   actorLength: 200,
+  /** Killed-state reason. */
   reasonLength: 1_000,
 } as const;
 
@@ -95,6 +114,7 @@ const IdentifierList = Type.Array(Type.String({ maxLength: LIMITS.valueLength })
   maxItems: LIMITS.values,
 });
 
+/** JSON schema (TypeBox) of an AttributeClause. */
 export const AttributeClauseSchema = Type.Object(
   {
     attribute: Attribute,
@@ -125,6 +145,7 @@ export const AttributeClauseSchema = Type.Object(
   closed,
 );
 
+/** JSON schema (TypeBox) of a SegmentClause. */
 export const SegmentClauseSchema = Type.Object(
   { segment: Key, negate: Type.Optional(Type.Boolean()) },
   closed,
@@ -145,6 +166,7 @@ const RolloutSchema = Type.Object(
   closed,
 );
 
+/** JSON schema (TypeBox) of a Serve: `{ variant }` or `{ rollout }`. */
 export const ServeSchema = discriminatedUnion(
   [Type.Object({ variant: VariantName }, closed), Type.Object({ rollout: RolloutSchema }, closed)],
   (value) => (hasProperty(value, 'rollout') ? 1 : 0),
@@ -179,6 +201,7 @@ const KillStateSchema = Type.Object(
   closed,
 );
 
+/** JSON schema (TypeBox) of a FlagEnvironment. */
 export const FlagEnvironmentSchema = Type.Object(
   {
     enabled: Type.Boolean(),
@@ -200,6 +223,10 @@ const VariantsSchema = Type.Record(Type.String(), Type.Unknown(), {
   propertyNames: { minLength: 1, maxLength: LIMITS.variantNameLength },
 });
 
+/**
+ * JSON schema (TypeBox) of a FlagDocument: shape and size bounds only. `validateFlag` applies it plus the
+ * semantic checks.
+ */
 export const FlagDocumentSchema = Type.Object(
   {
     key: Key,
@@ -226,6 +253,7 @@ export const FlagDocumentSchema = Type.Object(
   closed,
 );
 
+/** JSON schema (TypeBox) of a SegmentDocument; `validateSegment` applies it plus the semantic checks. */
 export const SegmentDocumentSchema = Type.Object(
   {
     key: Key,

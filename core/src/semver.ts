@@ -1,5 +1,6 @@
 /** Semantic Versioning 2.0.0 parsing and precedence. */
 
+/** A parsed semantic version (see `parseSemver`). */
 export interface SemVer {
   readonly major: number;
   readonly minor: number;
@@ -19,7 +20,10 @@ const DIGITS = /^\d+$/;
 /** Longest input considered; real versions are far shorter, and this bounds the regex's work. */
 const MAX_SEMVER_LENGTH = 256;
 
-/** Parses a strict semver 2.0 string ("1.2.3", "1.2.3-rc.1+build"); no "v" prefix, no partial versions. */
+/**
+ * Parses a strict semver 2.0 string ("1.2.3", "1.2.3-rc.1+build"); no "v" prefix, no partial versions, no
+ * surrounding whitespace. Null when `text` is not one (or longer than 256 characters).
+ */
 export function parseSemver(text: string): SemVer | null {
   if (text.length > MAX_SEMVER_LENGTH) return null;
   return parseRelease(text) ?? parseFull(text);

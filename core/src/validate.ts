@@ -14,9 +14,11 @@ import type { AttributeClause, Clause, FlagDocument, Prerequisite, SegmentDocume
 /** One thing wrong with a document; `path` is a JSON pointer, e.g. "/environments/production/offVariant". */
 export interface Problem {
   path: string;
+  /** What is wrong, in words, e.g. "unknown variant \"blue\"". */
   problem: string;
 }
 
+/** What `validateFlag` checks a flag's references against: the segments and flags that exist. */
 export interface FlagReferences {
   /** Keys of the existing segments. */
   segments: ReadonlySet<string>;

@@ -4,6 +4,7 @@
  */
 import type { EnvironmentRuleset, EvaluationReason, FlagConfig, SegmentDocument } from './types';
 
+/** What a patch or delete event changes. */
 export type ChangeKind = 'flag' | 'segment';
 
 /** `event: put` — the whole ruleset of the environment; replaces whatever the SDK held. */
@@ -16,15 +17,21 @@ export type PatchEvent =
 
 /** `event: delete` — one flag or segment removed. */
 export interface DeleteEvent {
+  /** The environment's change sequence after the deletion. */
   version: number;
   kind: ChangeKind;
+  /** Key of the flag or segment removed. */
   key: string;
 }
 
+/** How many evaluations of one flag ended with one variant and reason. */
 export interface MetricsCount {
+  /** Flag key. */
   flag: string;
+  /** The variant served; null when none was (errors). */
   variant: string | null;
   reason: EvaluationReason;
+  /** Number of evaluations in the window. */
   count: number;
 }
 
@@ -32,6 +39,7 @@ export interface MetricsCount {
 export interface MetricsBatch {
   /** ISO-8601 start and end of the window the counts cover. */
   windowStart: string;
+  /** ISO-8601 end of the window. */
   windowEnd: string;
   counts: MetricsCount[];
 }

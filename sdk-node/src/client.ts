@@ -24,16 +24,22 @@ import { isEnvironmentRuleset } from './wire-guards';
 
 export type { ConnectionState } from './synchronizer';
 
+/** The client's lifecycle state; see ClientStatus.state. */
 export type ClientState = 'initializing' | 'ready' | 'stale' | 'error' | 'closed';
+/** Where the ruleset being served came from: the `bootstrap` option, the `cacheFile`, or the server. */
 export type RulesetSource = 'bootstrap' | 'cache' | 'server';
 
+/** A snapshot of the client's health (`client.status`); a new frozen object on every read. */
 export interface ClientStatus {
   /** initializing (no ruleset yet) → ready; stale while cut off; error once the key is refused; closed. */
   readonly state: ClientState;
+  /** How the client currently reaches the server (stream, polling, or neither). */
   readonly connection: ConnectionState;
+  /** The ruleset's environment; null before any ruleset. */
   readonly environment: string | null;
   /** Version (the environment's change sequence) of the ruleset being served. */
   readonly version: number | null;
+  /** Where the ruleset being served came from; null before any. */
   readonly source: RulesetSource | null;
   /** When a ruleset or change last arrived from the server. */
   readonly lastUpdateAt: Date | null;
@@ -41,12 +47,17 @@ export interface ClientStatus {
   readonly disconnectedSince: Date | null;
 }
 
+/** The events of `client.on(event, listener)` and their listener arguments. */
 export interface ClientEvents {
   /** The first ruleset is available (from bootstrap, cache file or server). Emitted once. */
   ready: [];
   /** Flags that may now evaluate differently (changed, or depending on a changed flag or segment). */
   change: [keys: string[]];
-  /** The server refused the SDK key (the client stops retrying), or a bootstrap/cache file was unusable. */
+  /**
+   * `UNAUTHORIZED`: the server refused the SDK key (the client stops retrying). `INVALID_RULESET`: the
+   * `bootstrap` option was unusable or a ruleset could not be compiled (an unusable cache file is only
+   * logged). The client keeps serving whatever ruleset it has.
+   */
   error: [error: SwitchboardError];
   /** Cut off from the server for longer than `staleAfterMs`; the last ruleset is still served. */
   stale: [];
@@ -54,10 +65,18 @@ export interface ClientEvents {
   recovered: [];
 }
 
+/**
+ * - `READY_TIMEOUT`: `ready()` saw no ruleset within `readyTimeoutMs` (the client keeps trying).
+ * - `UNAUTHORIZED`: the server refused the SDK key (401/403); the client stops syncing.
+ * - `CLOSED`: the client was closed before it was ready.
+ * - `INVALID_RULESET`: a bootstrap ruleset or file was unusable, or a ruleset could not be compiled.
+ */
 export type SwitchboardErrorCode = 'READY_TIMEOUT' | 'UNAUTHORIZED' | 'CLOSED' | 'INVALID_RULESET';
 
+/** The error `ready()` rejects with and the `error` event carries. Evaluation never throws it. */
 export class SwitchboardError extends Error {
   constructor(
+    /** What went wrong; see SwitchboardErrorCode. */
     readonly code: SwitchboardErrorCode,
     message: string,
     options?: { cause?: unknown },
@@ -67,6 +86,7 @@ export class SwitchboardError extends Error {
   }
 }
 
+/** The value type `evaluateTyped` checks for; 'json' accepts any value. */
 export type ValueType = 'boolean' | 'string' | 'number' | 'json';
 
 const NOT_READY: EvaluationResult = Object.freeze({
@@ -98,6 +118,7 @@ interface ReadyWaiter {
  *
  * Evaluation never throws and never waits: before any ruleset it answers the default value
  * (reason ERROR, PROVIDER_NOT_READY); cut off from the server it keeps answering from the last ruleset.
+ * Create one per process with `createClient` and share it.
  */
 export class SwitchboardClient {
   private readonly options: ResolvedOptions;
@@ -183,26 +204,34 @@ export class SwitchboardClient {
 
   // ---- Evaluation (hot path: keep these small, synchronous and allocation-free) ----
 
-  /** The flag's boolean value; `defaultValue` when it is unknown, not boolean, or on any error. */
+  /**
+   * The flag's boolean value; `defaultValue` (default false) when the flag is unknown, its value is not a
+   * boolean, no ruleset has arrived yet, or on any other error.
+   */
   isEnabled(key: string, context: Context, defaultValue = false): boolean {
     const result = this.resolve(key, context);
     const value = result.value;
     return typeof value === 'boolean' && result.errorCode === undefined ? value : defaultValue;
   }
 
+  /** The flag's string value; `defaultValue` when it is unknown, not a string, not ready, or on any error. */
   stringVariation(key: string, context: Context, defaultValue: string): string {
     const result = this.resolve(key, context);
     const value = result.value;
     return typeof value === 'string' && result.errorCode === undefined ? value : defaultValue;
   }
 
+  /** The flag's number value; `defaultValue` when it is unknown, not a number, not ready, or on any error. */
   numberVariation(key: string, context: Context, defaultValue: number): number {
     const result = this.resolve(key, context);
     const value = result.value;
     return typeof value === 'number' && result.errorCode === undefined ? value : defaultValue;
   }
 
-  /** Any JSON value the flag serves; `defaultValue` when the flag is unknown or on any error. */
+  /**
+   * Any JSON value the flag serves, unchecked against `T`; `defaultValue` when the flag is unknown, before
+   * the first ruleset, or on any error. The value is frozen and shared between calls.
+   */
   jsonVariation<T extends JsonValue = JsonValue>(key: string, context: Context, defaultValue: T): T {
     const result = this.resolve(key, context);
     return result.errorCode === undefined ? (result.value as T) : defaultValue;
@@ -210,7 +239,8 @@ export class SwitchboardClient {
 
   /**
    * The full outcome: value, variant, reason, ruleId, errorCode. The returned object is shared and
-   * frozen (core reuses one object per outcome); copy it before changing it.
+   * frozen (core reuses one object per outcome); copy it before changing it. Unknown flag: value null,
+   * errorCode FLAG_NOT_FOUND; before the first ruleset: value null, errorCode PROVIDER_NOT_READY.
    */
   evaluate(key: string, context: Context): EvaluationResult {
     return this.resolve(key, context);
@@ -273,6 +303,10 @@ export class SwitchboardClient {
    * `value`), attributed to the variants of guarded flags this client served that user, so the
    * server's guards can compare treatment with control. Queued and sent in the background; never
    * throws and never waits. Events of users not served a guarded flag are not sent.
+   *
+   * Does nothing when the `events` option is false, after `close()`, or when `context.userId` is not a
+   * non-empty string or finite number. An event name outside 1–200 characters, or a `value` that is not a
+   * finite number, is logged as a warning and dropped.
    */
   track(eventName: string, context: Context, value?: number): void {
     const recorder = this.recorder;
@@ -294,7 +328,12 @@ export class SwitchboardClient {
 
   // ---- Lifecycle and status ----
 
-  /** Resolves once a ruleset is available; rejects after `readyTimeoutMs` (the client keeps trying). */
+  /**
+   * Resolves once a ruleset is available (at once if the bootstrap or cache file provided one). Rejects with
+   * a SwitchboardError: `READY_TIMEOUT` once `readyTimeoutMs` have passed since createClient (the client
+   * keeps trying; evaluation answers defaults meanwhile), `UNAUTHORIZED` when the SDK key is refused, or
+   * `CLOSED` when the client is closed first.
+   */
   ready(): Promise<void> {
     if (this.rules !== null) return Promise.resolve();
     if (this.fatalError) return Promise.reject(this.fatalError);
@@ -320,6 +359,7 @@ export class SwitchboardClient {
     });
   }
 
+  /** The client's health now: state, connection, ruleset version and source. */
   get status(): ClientStatus {
     return Object.freeze({
       state: this.state(),
@@ -337,11 +377,16 @@ export class SwitchboardClient {
     return this.ruleset?.version ?? null;
   }
 
+  /**
+   * Adds a listener; returns the client, for chaining. A listener that throws is logged, not rethrown.
+   * `ready` is emitted asynchronously, so a listener added right after createClient hears it.
+   */
   on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
     this.emitter.on(event, listener);
     return this;
   }
 
+  /** Removes a listener added with `on`. */
   off<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
     this.emitter.off(event, listener);
     return this;
@@ -349,7 +394,8 @@ export class SwitchboardClient {
 
   /**
    * Stops syncing, sends the last evaluation counts and finishes the cache file write. Evaluation
-   * keeps answering from the last ruleset afterwards.
+   * keeps answering from the last ruleset afterwards. A pending `ready()` rejects with `CLOSED`. The last
+   * sends time out after 2 s (or `requestTimeoutMs` if shorter). Calling it again does nothing.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -635,7 +681,19 @@ function parseReportAnswer(body: Buffer): Record<string, string> | null {
   }
 }
 
-/** Creates a client and starts syncing in the background. */
+/**
+ * Creates a client and starts syncing in the background. Throws a TypeError for options that cannot work
+ * (a missing or non-http(s) `url`, an empty `sdkKey`, a non-positive duration, …).
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ url: 'https://flags.example.com', sdkKey: process.env.SDK_KEY! });
+ * await client.ready().catch(() => {}); // evaluation answers defaults until a ruleset arrives
+ * if (client.isEnabled('checkout-v2', { userId: user.id })) renderNewCheckout();
+ * // on shutdown:
+ * await client.close();
+ * ```
+ */
 export function createClient(options: ClientOptions): SwitchboardClient {
   return new SwitchboardClient(options);
 }

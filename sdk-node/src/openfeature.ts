@@ -55,11 +55,25 @@ const ERROR_CODES: Record<SwitchboardErrorCode, ErrorCode> = {
  * Resolves flags with a SwitchboardClient (local evaluation; every resolution is synchronous work
  * wrapped in a resolved promise). The OpenFeature `targetingKey` stands in for `userId` when the
  * context has no `userId`.
+ *
+ * Reasons map to OpenFeature's: TARGET_MATCH and RULE_MATCH → TARGETING_MATCH, FALLTHROUGH → DEFAULT;
+ * KILLED and PREREQUISITE_FAILED are passed through as provider-specific reasons. `ruleId` and `killReason`
+ * are in `flagMetadata`. A value of the wrong type (for object evaluation: not an object or array) answers
+ * the default with TYPE_MISMATCH. Events: `stale` → Stale, `recovered` → Ready, `change` →
+ * ConfigurationChanged, a refused SDK key → Error.
+ *
+ * @example
+ * ```ts
+ * await OpenFeature.setProviderAndWait(new SwitchboardProvider({ url, sdkKey }));
+ * const flags = OpenFeature.getClient();
+ * const enabled = await flags.getBooleanValue('checkout-v2', false, { targetingKey: user.id });
+ * ```
  */
 export class SwitchboardProvider implements Provider {
   readonly metadata = { name: 'switchboard' } as const;
   readonly runsOn = 'server' as const;
   readonly events = new OpenFeatureEventEmitter();
+  /** The client resolving the flags (given, or created from the options). */
   readonly client: SwitchboardClient;
   private readonly ownsClient: boolean;
   private initializeFailed = false;
@@ -88,6 +102,11 @@ export class SwitchboardProvider implements Provider {
     });
   }
 
+  /**
+   * Waits for the client's first ruleset. Fails with ProviderFatalError when the SDK key is refused, else
+   * with the client's error (READY_TIMEOUT: the client keeps trying, and the provider emits Ready when a
+   * ruleset arrives).
+   */
   async initialize(): Promise<void> {
     try {
       await this.client.ready();
@@ -99,6 +118,7 @@ export class SwitchboardProvider implements Provider {
     }
   }
 
+  /** Closes the client if the provider created it; a client passed in is left open. */
   async onClose(): Promise<void> {
     if (this.ownsClient) await this.client.close();
   }

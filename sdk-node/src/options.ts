@@ -2,17 +2,19 @@ import type { EnvironmentRuleset } from '@switchboard/core';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
 
+/** Options of `createClient`: only `url` and `sdkKey` are required; durations are positive milliseconds. */
 export interface ClientOptions {
-  /** Base URL of the Switchboard server, e.g. `http://127.0.0.1:7070`. */
+  /** Base URL of the Switchboard server (http or https; a path is kept), e.g. `http://127.0.0.1:7070`. */
   url: string;
   /** A server SDK key (token kind `server`); it selects the environment. */
   sdkKey: string;
   /**
    * A ruleset to evaluate with before (or without) reaching the server: the object itself or the
-   * path of a JSON file holding it (e.g. written by `switchboard export`).
+   * path of a JSON file holding it (e.g. written by `switchboard export`). When `cacheFile` also holds one,
+   * the higher version wins (the bootstrap on a tie). A ruleset from the server replaces it.
    */
   bootstrap?: EnvironmentRuleset | string;
-  /** File where the last ruleset received from the server is kept and loaded from at start. */
+  /** File where the last ruleset received from the server is kept, and loaded from at start if it exists. */
   cacheFile?: string;
   /** How long `ready()` waits for a first ruleset, counted from createClient. Default 5000. */
   readyTimeoutMs?: number;
@@ -22,7 +24,7 @@ export interface ClientOptions {
   streaming?: boolean;
   /** Polling interval when polling (streaming disabled, or the stream keeps failing). Default 30000. */
   pollIntervalMs?: number;
-  /** Consecutive stream failures after which polling starts alongside stream retries. Default 3. */
+  /** Consecutive stream failures (an integer) after which polling joins the stream retries. Default 3. */
   streamFailuresBeforePolling?: number;
   /** First reconnect delay ceiling; it doubles per failure up to reconnectMaxMs. Default 500. */
   reconnectBaseMs?: number;

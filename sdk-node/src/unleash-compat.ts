@@ -19,12 +19,16 @@ export interface UnleashContext {
   remoteAddress?: string;
   environment?: string;
   appName?: string;
+  /** The time date constraints compare; default now. */
   currentTime?: Date | string | number;
+  /** Custom fields; a top-level field of the same name wins. */
   properties?: Record<string, string | number | boolean | null | undefined>;
   [field: string]: unknown;
 }
 
+/** A variant payload as Unleash gives it: the value as a string, with its type. */
 export interface UnleashPayload {
+  /** 'string', 'number' or 'json' for values Switchboard serves (imported payloads keep theirs). */
   type: string;
   value: string;
 }
@@ -45,8 +49,10 @@ export interface UnleashFallbackVariant {
   payload?: UnleashPayload;
 }
 
+/** Unleash's `isEnabled` fallback: the answer itself, or a function computing it. */
 export type UnleashFallback = boolean | ((name: string, context: UnleashContext) => boolean);
 
+/** Options of `unleashCompat`: Unleash's static context fields. */
 export interface UnleashCompatOptions {
   /** Unleash's `appName` option: the context's appName unless the call gives one. */
   appName?: string;
@@ -56,10 +62,18 @@ export interface UnleashCompatOptions {
   hostname?: string;
 }
 
+/** The Unleash calls `unleashCompat` provides. */
 export interface UnleashCompatClient {
-  /** Unleash's `isEnabled`: `fallback` answers for unknown flags (and before the client has a ruleset). */
+  /**
+   * Unleash's `isEnabled`: `fallback` (default false) answers for unknown flags, before the client has a
+   * ruleset, and on errors; otherwise true unless the flag serves `false`.
+   */
   isEnabled(name: string, context?: UnleashContext, fallback?: UnleashFallback): boolean;
-  /** Unleash's `getVariant`: `{ name, enabled, payload?, feature_enabled }`. */
+  /**
+   * Unleash's `getVariant`: `{ name, enabled, payload?, feature_enabled }`. `fallbackVariant` (default
+   * `{ name: 'disabled', enabled: false }`) answers when the flag is unknown, in error or serves `false`
+   * (`feature_enabled` false), and when it serves `true` (`feature_enabled` true).
+   */
   getVariant(
     name: string,
     context?: UnleashContext,
@@ -110,7 +124,15 @@ function payloadOf(value: JsonValue): UnleashPayload {
   return { type: 'json', value: JSON.stringify(value) };
 }
 
-/** An Unleash-shaped client over a Switchboard one. See the module comment for the context mapping. */
+/**
+ * An Unleash-shaped client over a Switchboard one. See the module comment for the context mapping.
+ *
+ * @example
+ * ```ts
+ * const unleash = unleashCompat(createClient({ url, sdkKey }), { appName: 'checkout' });
+ * if (unleash.isEnabled('new-checkout', { userId: user.id })) renderNewCheckout();
+ * ```
+ */
 export function unleashCompat(client: Evaluator, options: UnleashCompatOptions = {}): UnleashCompatClient {
   const staticContext: UnleashContext = { environment: options.environment ?? 'default' };
   if (options.appName !== undefined) staticContext.appName = options.appName;
@@ -173,10 +195,15 @@ export interface UnleashLike {
 
 /** An answer Switchboard gave differently from Unleash, reported by unleashShadow. */
 export interface ShadowMismatch {
+  /** The call that disagreed. */
   call: 'isEnabled' | 'getVariant';
+  /** The flag (toggle) name. */
   name: string;
+  /** The context the call was given. */
   context: UnleashContext | undefined;
+  /** What Unleash answered (and the caller got). */
   unleash: unknown;
+  /** What Switchboard answered. */
   switchboard: unknown;
 }
 

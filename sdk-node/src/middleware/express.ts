@@ -25,8 +25,19 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Options of the Express `switchboardFlags` middleware. */
 export type SwitchboardExpressOptions = FlagsMiddlewareOptions<Request>;
 
+/**
+ * Express middleware that sets `req.flags` (see RequestFlags) on every request. Throws a TypeError at setup
+ * when `client` or `context` is missing. Register it after your authentication middleware.
+ *
+ * @example
+ * ```ts
+ * app.use(switchboardFlags({ client, context: (req) => ({ userId: req.user.id }) }));
+ * app.get('/checkout', (req, res) => res.render(req.flags.isEnabled('checkout-v2') ? 'new' : 'old'));
+ * ```
+ */
 export function switchboardFlags(options: SwitchboardExpressOptions): RequestHandler {
   if (typeof options?.context !== 'function' || typeof options.client?.evaluate !== 'function') {
     throw new TypeError('switchboardFlags needs { client, context: (req) => context }');

@@ -24,6 +24,7 @@ declare module 'fastify' {
   }
 }
 
+/** Options of the Fastify `switchboardFlags` plugin. */
 export type SwitchboardFastifyOptions = FlagsMiddlewareOptions<FastifyRequest>;
 
 const plugin: FastifyPluginCallback<SwitchboardFastifyOptions> = (
@@ -51,5 +52,16 @@ Object.assign(plugin, {
   [Symbol.for('fastify.display-name')]: '@switchboard/sdk-node/fastify',
 });
 
+/**
+ * Fastify plugin that sets `request.flags` (see RequestFlags) on every request of the application (not
+ * only of routes registered inside it). Registration fails with a TypeError when `client` or `context` is
+ * missing. Also the module's default export.
+ *
+ * @example
+ * ```ts
+ * await app.register(switchboardFlags, { client, context: (request) => ({ userId: request.user.id }) });
+ * app.get('/checkout', async (request) => ({ v2: request.flags.isEnabled('checkout-v2') }));
+ * ```
+ */
 export const switchboardFlags = plugin;
 export default plugin;

@@ -8,6 +8,7 @@ import type { SwitchboardClient } from '../client';
 /** Builds the evaluation context from a request: from its authenticated identity, never a random id. */
 export type ContextBuilder<Request> = (request: Request) => Context;
 
+/** Options of the Fastify plugin and the Express middleware (`switchboardFlags`). */
 export interface FlagsMiddlewareOptions<Request> {
   /** The application's one Switchboard client (create it once at start, not per request). */
   client: SwitchboardClient;
@@ -27,7 +28,9 @@ export interface FlagsMiddlewareOptions<Request> {
 export interface BrowserFlagResult {
   value: JsonValue;
   variant?: string;
+  /** An EvaluationReason. */
   reason: string;
+  /** An ErrorCode; present when reason is ERROR. */
   errorCode?: string;
 }
 
@@ -36,20 +39,32 @@ export interface BrowserFlagResult {
  * browser starts with the values the server rendered with.
  */
 export interface BrowserBootstrap {
+  /** Flag key → outcome, for every flag of the ruleset. */
   flags: Record<string, BrowserFlagResult>;
   /** The ruleset version the values were computed at; null before the client has a ruleset. */
   version: number | null;
 }
 
+/**
+ * `request.flags` (Fastify) or `req.flags` (Express): the client's evaluation methods bound to this request's
+ * context. Each flag is evaluated at most once per request, so a request sees one value per flag even when
+ * the rules change while it runs. When the `context` function throws (or returns a non-object), every read
+ * answers its default (evaluate: reason ERROR, errorCode GENERAL).
+ */
 export interface RequestFlags {
-  /** The request's context (built on first use). */
+  /** The request's context (built on first use; `{}` if building it failed). */
   readonly context: Context;
+  /** As `client.isEnabled`: `defaultValue` (default false) unless the flag serves a boolean. */
   isEnabled(key: string, defaultValue?: boolean): boolean;
+  /** As `client.stringVariation`. */
   stringVariation(key: string, defaultValue: string): string;
+  /** As `client.numberVariation`. */
   numberVariation(key: string, defaultValue: number): number;
+  /** As `client.jsonVariation`. */
   jsonVariation<T extends JsonValue>(key: string, defaultValue: T): T;
+  /** As `client.evaluate`: the full, frozen outcome. */
   evaluate(key: string): EvaluationResult;
-  /** Every flag's value for this request's context. */
+  /** Every flag's value for this request's context (null in error); flags already read keep their value. */
   allFlags(): Record<string, JsonValue>;
   /** Every flag's outcome for this request's context, as the browser SDK's `bootstrap` option takes it. */
   browserBootstrap(): BrowserBootstrap;
