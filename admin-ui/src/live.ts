@@ -22,14 +22,29 @@ export class ChangeFeed {
   private lastId: number | null = null;
   private modeValue: FeedMode = 'connecting';
 
-  constructor(private readonly api: AdminApi) {}
+  /**
+   * The audit log's newest entry, asked for when the feed is made, before the views ask for their data:
+   * the stream starts after it, so the server replays whatever is committed in between.
+   */
+  private readonly headRead: Promise<number | null>;
+
+  constructor(private readonly api: AdminApi) {
+    this.headRead = api.audit({ limit: 1 }).then(
+      (page) => page.entries[0]?.id ?? 0,
+      // Without the head the stream still works; only changes before it connects could go unnoticed.
+      () => null,
+    );
+  }
 
   get mode(): FeedMode {
     return this.modeValue;
   }
 
   start(): void {
-    void this.stream(0);
+    void this.headRead.then((head) => {
+      this.lastId ??= head;
+      return this.stream(0);
+    });
   }
 
   stop(): void {

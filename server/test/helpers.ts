@@ -97,7 +97,12 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       return reply.body.token as string;
     },
     async close() {
-      await app.close();
+      // fetch's pool may open a spare connection that never sends a request; Node's close waits for it
+      // until its headers timeout (a minute). After a grace period nothing the tests await is in flight.
+      const closing = app.close();
+      const force = setTimeout(() => app.server.closeAllConnections(), 2_000);
+      await closing;
+      clearTimeout(force);
       rmSync(dir, { recursive: true, force: true });
     },
   };

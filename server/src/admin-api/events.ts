@@ -1,35 +1,102 @@
 /**
  * `GET /api/v1/events`: a Server-Sent Events feed of committed audit entries (one `change` event each,
- * without the before/after documents) so admin views update live. Read with fetch: headers carry the
- * token. Entries committed on other replicas are not relayed here; views also reload on focus.
+ * without the before/after documents, the audit id as event id) so admin views update live. Read with
+ * fetch: headers carry the token.
+ *
+ * Every feed gets every entry once, in audit-id order, whichever replica committed it: entries are read
+ * from the store after the last one sent, at once when this replica commits and every second for what
+ * other replicas commit. A client that connects with `Last-Event-ID` first gets what it missed (at most
+ * the newest MAX_REPLAY entries), so a view that loaded its data before the feed connected misses nothing.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditEntry } from '@switchboard/core';
 import { principalOf } from '../auth';
 import type { SseConnection } from '../client-api/sse-connections';
-import { DEFAULT_SSE_OPTIONS, SseConnections, sseEvent } from '../client-api/sse-connections';
+import { DEFAULT_SSE_OPTIONS, lastEventIdOf, SseConnections, sseEvent } from '../client-api/sse-connections';
 
 const ALL = '*';
+const POLL_MS = 1_000;
+const BATCH = 200;
+const MAX_REPLAY = 1_000;
+
+interface Feed extends SseConnection {
+  /** Id of the last entry written to this feed. */
+  sentUpTo: number;
+  /** Still being sent what it missed: the live pump leaves it alone until it has caught up. */
+  catchingUp: boolean;
+}
+
+function changeEvent(entry: AuditEntry): string {
+  const { id, at, actor, action, target, environment } = entry;
+  return sseEvent('change', id, JSON.stringify({ id, at, actor, action, target, environment }));
+}
 
 export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const connections = new SseConnections<SseConnection>(DEFAULT_SSE_OPTIONS);
-  const stopAudit = app.mutations.onAudited((entry) => {
-    const event = sseEvent(
-      'change',
-      entry.id,
-      JSON.stringify({
-        id: entry.id,
-        at: entry.at,
-        actor: entry.actor,
-        action: entry.action,
-        target: entry.target,
-        environment: entry.environment,
-      }),
-    );
-    for (const connection of connections.of(ALL)) connections.write(connection, event);
-  });
+  const connections = new SseConnections<Feed>(DEFAULT_SSE_OPTIONS);
+  const newest = await app.store.listAudit({ limit: 1 });
+  /** Id of the newest entry the pump has sent to every caught-up feed. */
+  let head = newest.items[0]?.id ?? 0;
+
+  let pumping = false;
+  let pumpAgain = false;
+  let failing = false;
+  /** Sends the entries after `head` to every caught-up feed; one pump at a time, re-run when asked meanwhile. */
+  const pump = async (): Promise<void> => {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        for (;;) {
+          const entries = await app.store.readAuditChain(head, BATCH);
+          for (const entry of entries) {
+            const event = changeEvent(entry);
+            for (const feed of connections.of(ALL)) {
+              if (feed.catchingUp || feed.sentUpTo >= entry.id) continue;
+              connections.write(feed, event);
+              feed.sentUpTo = entry.id;
+            }
+            head = entry.id;
+          }
+          if (entries.length < BATCH) break;
+        }
+      } while (pumpAgain);
+      failing = false;
+    } catch (error) {
+      // The store is away: feeds stay open and the next tick retries. Say so once, not every second.
+      if (!failing) app.log.warn({ err: error }, 'admin event feed: cannot read the audit log');
+      failing = true;
+    } finally {
+      pumping = false;
+    }
+  };
+
+  /** Writes what a feed missed, then hands it to the pump: the hand-over happens with `head` reached. */
+  const catchUp = async (feed: Feed): Promise<void> => {
+    try {
+      feed.sentUpTo = Math.max(feed.sentUpTo, head - MAX_REPLAY);
+      while (feed.sentUpTo < head) {
+        const entries = await app.store.readAuditChain(feed.sentUpTo, BATCH);
+        if (entries.length === 0) break;
+        for (const entry of entries) connections.write(feed, changeEvent(entry));
+        feed.sentUpTo = entries[entries.length - 1]!.id;
+      }
+    } catch (error) {
+      app.log.warn({ err: error }, 'admin event feed: cannot replay missed entries');
+    }
+    feed.catchingUp = false;
+  };
+
+  const stopAudit = app.mutations.onAudited(() => void pump());
+  const poll = setInterval(() => void pump(), POLL_MS);
+  poll.unref();
   const stopRevocations = app.onTokenRevoked((tokenId) => connections.closeToken(tokenId));
   // preClose: Fastify waits for open connections before it runs onClose hooks.
   app.addHook('preClose', async () => {
+    clearInterval(poll);
     stopAudit();
     stopRevocations();
     connections.closeAll();
@@ -39,14 +106,25 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/events',
     {
       onRequest: [app.authenticate, app.requirePermission('read')],
-      schema: { tags: ['audit'], summary: 'Live feed of committed changes (Server-Sent Events)' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Live feed of committed changes (Server-Sent Events)',
+        description:
+          'One `change` event per audit entry, in order, from every replica. With Last-Event-ID (an audit ' +
+          'id), the entries after it come first (at most the newest 1,000).',
+      },
     },
     async (request, reply) => {
+      const resumeAfter = lastEventIdOf(request.headers);
       reply.hijack();
-      connections.open(
-        { socket: request.raw.socket, environment: ALL, tokenId: principalOf(request).tokenId },
-        {},
-      );
+      const feed: Feed = {
+        socket: request.raw.socket,
+        environment: ALL,
+        tokenId: principalOf(request).tokenId,
+        sentUpTo: resumeAfter ?? head,
+        catchingUp: resumeAfter !== null && resumeAfter < head,
+      };
+      if (connections.open(feed, {}) && feed.catchingUp) await catchUp(feed);
     },
   );
 };
