@@ -22,6 +22,7 @@ import fp from 'fastify-plugin';
 import { forbidden, tooManyRequests, unauthorized } from '../errors';
 import type { Repository, TokenKind } from '../store/repository';
 import { FailedAuthLimiter } from './limiter';
+import { TokenCache } from './token-cache';
 import type { Permission } from './tokens';
 import { hashesEqual, hashSecret, kindsWith } from './tokens';
 
@@ -61,9 +62,15 @@ export function principalOf(request: Pick<FastifyRequest, 'principal'>): Princip
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
+/** How long a verified token is trusted without a store read (bounds another replica's revocation). */
+const TOKEN_CACHE = { ttlMs: 1_000, maxEntries: 10_000 };
+
 export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, { store, failureLimit, onTokenRevoked }) => {
     const limiter = new FailedAuthLimiter(failureLimit.max, failureLimit.windowMs);
+    const tokens = new TokenCache((hash) => store.findTokenByHash(hash), TOKEN_CACHE);
+    const stopListening = onTokenRevoked((tokenId) => tokens.revoked(tokenId));
+    app.addHook('onClose', async () => stopListening());
 
     const reject = (request: FastifyRequest, message: string) => {
       limiter.recordFailure(request.ip);
@@ -78,7 +85,7 @@ export const authPlugin = fp<AuthOptions>(
       const secret = BEARER.exec(header)?.[1];
       if (secret === undefined) throw reject(request, 'the Authorization header must be "Bearer <token>"');
       const hash = hashSecret(secret);
-      const token = await store.findTokenByHash(hash);
+      const token = await tokens.find(hash);
       if (!token || !hashesEqual(token.hash, hash) || token.revokedAt !== null) {
         throw reject(request, 'unknown or revoked token');
       }

@@ -7,8 +7,9 @@
  * failing.
  *
  * Concurrency: better-sqlite3 is synchronous and there is one connection, so every operation runs
- * through one queue. A write transaction (`BEGIN IMMEDIATE`, taking SQLite's write lock up front)
- * holds the queue until it commits; reads queue behind it and so never see uncommitted rows.
+ * through one queue. Write transactions are group-committed (see commitGroup): a group (`BEGIN
+ * IMMEDIATE`, taking SQLite's write lock up front) holds the queue until it commits; reads queue
+ * behind it and so never see uncommitted rows.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -318,11 +319,20 @@ function asyncTransaction(tx: SqliteTransaction, delivery: DeliveryQueries): Sto
   };
 }
 
+/** A write transaction waiting in (or running as part of) a group commit. */
+interface GroupedWrite {
+  work: (tx: StoreTransaction) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SqliteRepository implements Repository {
   readonly dialect = 'sqlite' as const;
   private readonly db: Db;
   private readonly queries: SqliteQueries;
   private readonly queue = new SerialQueue();
+  /** Write transactions waiting for the next group commit (see commitGroup). */
+  private pendingWrites: GroupedWrite[] = [];
   /** One connection: the same queries serve reads and transactions. */
   private readonly deliveryQueries: DeliveryQueries;
   readonly delivery: DeliveryStore;
@@ -362,19 +372,90 @@ export class SqliteRepository implements Repository {
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.queue.run(async () => {
-      this.connection.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(
-          asyncTransaction(new SqliteTransaction(this.db, this.changeLogRetention), this.deliveryQueries),
-        );
-        this.connection.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
-        throw error;
-      }
+    return new Promise<T>((resolve, reject) => {
+      const unit: GroupedWrite = { work, resolve: resolve as (value: unknown) => void, reject };
+      this.pendingWrites.push(unit);
+      // The first write of a group queues the group, once the I/O that already arrived has been
+      // handled: requests that piled up while the last COMMIT blocked the thread join this group.
+      if (this.pendingWrites.length === 1) setImmediate(() => void this.queue.run(() => this.commitGroup()));
     });
+  }
+
+  /**
+   * Group commit: the writes that arrived since the group was queued run in one SQLite transaction,
+   * each inside its own savepoint (a failing write is rolled back alone), and share one COMMIT — one
+   * fsync for the group instead of one per write. Each write's promise settles only after that
+   * COMMIT, so an acknowledged write is still on disk (synchronous = FULL). Without grouping, a
+   * steady stream of small writes (SDK reports at thousands of instances) saturates the disk at one
+   * fsync each, with the thread blocked in every one, and everything else, kills included, queues
+   * behind it.
+   */
+  private async commitGroup(): Promise<void> {
+    const group = this.pendingWrites.splice(0, this.pendingWrites.length);
+    const done: Array<{ unit: GroupedWrite; result: unknown }> = [];
+    try {
+      this.connection.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const unit of group) unit.reject(error);
+      return;
+    }
+    for (let index = 0; index < group.length; index++) {
+      const unit = group[index]!;
+      try {
+        this.connection.exec('SAVEPOINT grouped_write');
+        const tx = new SqliteTransaction(this.db, this.changeLogRetention);
+        const result = await unit.work(asyncTransaction(tx, this.deliveryQueries));
+        this.connection.exec('RELEASE grouped_write');
+        done.push({ unit, result });
+      } catch (error) {
+        unit.reject(error);
+        if (this.undoSavepoint()) continue;
+        // SQLite rolled the whole transaction back (e.g. disk full): the earlier writes are gone
+        // too; the later ones have not run and start a new group.
+        for (const { unit: lost } of done) lost.reject(error);
+        this.requeue(group.slice(index + 1));
+        return;
+      }
+    }
+    try {
+      this.connection.exec('COMMIT');
+    } catch (error) {
+      for (const { unit } of done) unit.reject(error);
+      this.rollback();
+      return;
+    }
+    for (const { unit, result } of done) unit.resolve(result);
+  }
+
+  /** Undoes the current write of a group; false when the transaction itself is gone (then rolled back). */
+  private undoSavepoint(): boolean {
+    try {
+      if (this.connection.inTransaction) {
+        this.connection.exec('ROLLBACK TO grouped_write');
+        this.connection.exec('RELEASE grouped_write');
+        return true;
+      }
+    } catch {
+      this.rollback();
+    }
+    return false;
+  }
+
+  /** Ends a failed group (its writes are answered already). */
+  private rollback(): void {
+    try {
+      if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+    } catch {
+      // Nothing to tell anyone here: the next BEGIN IMMEDIATE fails and rejects its writes.
+    }
+  }
+
+  /** Puts writes back at the head of the next group. */
+  private requeue(units: GroupedWrite[]): void {
+    if (units.length === 0) return;
+    const queued = this.pendingWrites.length > 0;
+    this.pendingWrites.unshift(...units);
+    if (!queued) void this.queue.run(() => this.commitGroup());
   }
 
   /** A consistent read across several statements (another process may be writing the file). */
@@ -536,31 +617,31 @@ export class SqliteRepository implements Repository {
 
   recordMetrics(environment: string, batch: MetricsBatch): Promise<void> {
     const { evaluationMetrics } = schema;
-    return this.queue.run(() => {
-      this.db.transaction((tx) => {
-        for (const { flag, variant, reason, count } of batch.counts) {
-          tx.insert(evaluationMetrics)
-            .values({
-              environment,
-              flag,
-              variant: variant ?? '',
-              reason,
-              windowStart: batch.windowStart,
-              count,
-            })
-            .onConflictDoUpdate({
-              target: [
-                evaluationMetrics.environment,
-                evaluationMetrics.flag,
-                evaluationMetrics.variant,
-                evaluationMetrics.reason,
-                evaluationMetrics.windowStart,
-              ],
-              set: { count: sql`${evaluationMetrics.count} + excluded.count` },
-            })
-            .run();
-        }
-      });
+    // A write like any other: it joins the group commit (thousands of SDKs flush metrics).
+    return this.transaction(async () => {
+      for (const { flag, variant, reason, count } of batch.counts) {
+        this.db
+          .insert(evaluationMetrics)
+          .values({
+            environment,
+            flag,
+            variant: variant ?? '',
+            reason,
+            windowStart: batch.windowStart,
+            count,
+          })
+          .onConflictDoUpdate({
+            target: [
+              evaluationMetrics.environment,
+              evaluationMetrics.flag,
+              evaluationMetrics.variant,
+              evaluationMetrics.reason,
+              evaluationMetrics.windowStart,
+            ],
+            set: { count: sql`${evaluationMetrics.count} + excluded.count` },
+          })
+          .run();
+      }
     });
   }
 }
