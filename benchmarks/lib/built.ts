@@ -7,6 +7,7 @@ const BUILT = [
   { entry: 'core/dist/index.js', sources: 'core/src' },
   { entry: 'sdk-node/dist/index.js', sources: 'sdk-node/src' },
   { entry: 'server/dist/main.js', sources: 'server/src' },
+  { entry: 'sdk-browser/dist/switchboard.global.js', sources: 'sdk-browser/src' },
 ] as const;
 
 function newestModification(dir: string): number {

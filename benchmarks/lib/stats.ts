@@ -43,3 +43,18 @@ export function latencySummary(values: readonly number[]): LatencySummary {
     max: quantile(values, 1),
   };
 }
+
+/** Least-squares slope of y over x (NaN for fewer than two distinct x). */
+export function leastSquaresSlope(points: ReadonlyArray<readonly [number, number]>): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  let covariance = 0;
+  let varianceX = 0;
+  for (const [x, y] of points) {
+    covariance += (x - meanX) * (y - meanY);
+    varianceX += (x - meanX) ** 2;
+  }
+  return varianceX === 0 ? Number.NaN : covariance / varianceX;
+}

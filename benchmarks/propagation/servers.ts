@@ -44,15 +44,32 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
-export interface SwitchboardServer extends ServerUnderTest {
-  sdkKey: string;
+/** A running `server/dist/main.js`, before any flag or key exists. */
+export interface SwitchboardProcess extends ServerUnderTest {
+  adminToken: string;
   /** The last lines the server logged (warnings and errors), for failure reports. */
   logTail(): string;
+}
+
+export interface SpawnSwitchboardOptions {
+  /** Added to (and overriding) the server's environment, e.g. DATABASE_URL and REDIS_URL of a cluster. */
+  env?: NodeJS.ProcessEnv;
+  /** Replicas of one cluster share their admin token; default a fresh random one. */
+  adminToken?: string;
+  /** How long the server may take to answer /readyz (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+/** The propagation flag's server SDK key and the admin calls that change it. */
+export interface BenchFlagControls {
+  sdkKey: string;
   /** Flips the flag's fallthrough between on and off with a full-document PUT (the flag `change`). */
   changeFlag(): Promise<void>;
   kill(): Promise<void>;
   unkill(): Promise<void>;
 }
+
+export type SwitchboardServer = SwitchboardProcess & BenchFlagControls;
 
 function flagDocument(serveOn: boolean): Omit<FlagDocument, 'version'> {
   return {
@@ -72,10 +89,11 @@ function flagDocument(serveOn: boolean): Omit<FlagDocument, 'version'> {
   };
 }
 
-export async function startSwitchboard(): Promise<SwitchboardServer> {
+/** Starts a server process (on a temporary SQLite file unless `env` names another DATABASE_URL). */
+export async function spawnSwitchboard(options: SpawnSwitchboardOptions = {}): Promise<SwitchboardProcess> {
   if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` first`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
-  const adminToken = `bench-admin-${randomBytes(24).toString('hex')}`;
+  const adminToken = options.adminToken ?? `bench-admin-${randomBytes(24).toString('hex')}`;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logPath = path.join(dataDir, 'server.log');
@@ -89,6 +107,7 @@ export async function startSwitchboard(): Promise<SwitchboardServer> {
       SWITCHBOARD_ADMIN_TOKEN: adminToken,
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      ...options.env,
     },
     output: logFd,
   });
@@ -101,52 +120,67 @@ export async function startSwitchboard(): Promise<SwitchboardServer> {
     process.off('exit', removeData);
   };
   try {
-    await waitUntilUp(`${url}/readyz`, 30_000);
-    const admin = { token: adminToken };
-    const { token: sdkKey } = (await expectJson('POST', `${url}/api/v1/tokens`, {
-      ...admin,
-      body: { name: 'propagation-benchmark', kind: 'server', environment: ENVIRONMENT },
-    })) as { token: string };
-    let serveOn = true;
-    let version = (
-      (await expectJson('PUT', `${url}/api/v1/flags/${BENCH_FLAG}`, {
-        ...admin,
-        body: flagDocument(serveOn),
-      })) as FlagDocument
-    ).version;
-    const flagUrl = `${url}/api/v1/flags/${BENCH_FLAG}`;
-    const environmentUrl = `${flagUrl}/environments/${ENVIRONMENT}`;
-    return {
-      pid: child.pid as number,
-      url,
-      sdkKey,
-      logTail,
-      stop,
-      changeFlag: async () => {
-        serveOn = !serveOn;
-        const flag = (await expectJson('PUT', flagUrl, {
-          ...admin,
-          body: { ...flagDocument(serveOn), version },
-        })) as FlagDocument;
-        version = flag.version;
-      },
-      kill: async () => {
-        const flag = (await expectJson('POST', `${environmentUrl}/kill`, {
-          ...admin,
-          body: { reason: 'propagation benchmark' },
-        })) as FlagDocument;
-        version = flag.version;
-      },
-      unkill: async () => {
-        const flag = (await expectJson('POST', `${environmentUrl}/unkill`, {
-          ...admin,
-          body: {},
-        })) as FlagDocument;
-        version = flag.version;
-      },
-    };
+    await waitUntilUp(`${url}/readyz`, options.readyTimeoutMs ?? 30_000);
   } catch (error) {
+    const tail = logTail();
     await stop();
+    throw new Error(`${(error as Error).message}\nlast server log lines:\n${tail}`);
+  }
+  return { pid: child.pid as number, url, adminToken, logTail, stop };
+}
+
+/** Creates a server SDK key and the propagation flag through `server`'s admin API. */
+export async function controlBenchFlag(
+  server: Pick<SwitchboardProcess, 'url' | 'adminToken'>,
+): Promise<BenchFlagControls> {
+  const { url } = server;
+  const admin = { token: server.adminToken };
+  const { token: sdkKey } = (await expectJson('POST', `${url}/api/v1/tokens`, {
+    ...admin,
+    body: { name: 'propagation-benchmark', kind: 'server', environment: ENVIRONMENT },
+  })) as { token: string };
+  let serveOn = true;
+  let version = (
+    (await expectJson('PUT', `${url}/api/v1/flags/${BENCH_FLAG}`, {
+      ...admin,
+      body: flagDocument(serveOn),
+    })) as FlagDocument
+  ).version;
+  const flagUrl = `${url}/api/v1/flags/${BENCH_FLAG}`;
+  const environmentUrl = `${flagUrl}/environments/${ENVIRONMENT}`;
+  return {
+    sdkKey,
+    changeFlag: async () => {
+      serveOn = !serveOn;
+      const flag = (await expectJson('PUT', flagUrl, {
+        ...admin,
+        body: { ...flagDocument(serveOn), version },
+      })) as FlagDocument;
+      version = flag.version;
+    },
+    kill: async () => {
+      const flag = (await expectJson('POST', `${environmentUrl}/kill`, {
+        ...admin,
+        body: { reason: 'propagation benchmark' },
+      })) as FlagDocument;
+      version = flag.version;
+    },
+    unkill: async () => {
+      const flag = (await expectJson('POST', `${environmentUrl}/unkill`, {
+        ...admin,
+        body: {},
+      })) as FlagDocument;
+      version = flag.version;
+    },
+  };
+}
+
+export async function startSwitchboard(options: SpawnSwitchboardOptions = {}): Promise<SwitchboardServer> {
+  const server = await spawnSwitchboard(options);
+  try {
+    return { ...server, ...(await controlBenchFlag(server)) };
+  } catch (error) {
+    await server.stop();
     throw error;
   }
 }

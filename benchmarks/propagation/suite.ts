@@ -86,10 +86,10 @@ export interface PropagationReport {
   ok: boolean;
 }
 
-const clientScript = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
+export const clientScript = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
 
 /** A client process and its request/response channel. */
-class ClientProcess {
+export class ClientProcess {
   private nextId = 1;
   private readonly pending = new Map<number, (reply: ClientReply) => void>();
 
@@ -131,7 +131,7 @@ function median(values: readonly number[]): number {
 }
 
 /** Opens `count` streams spread over the client processes; returns the slowest process's time. */
-async function connectAll(
+export async function connectAll(
   clients: readonly ClientProcess[],
   target: StreamTarget,
   count: number,
@@ -148,7 +148,7 @@ async function connectAll(
 }
 
 /** Runs `rounds` measured events: arm every client, trigger, collect every receipt. */
-async function measureEvents(
+export async function measureEvents(
   clients: readonly ClientProcess[],
   rounds: number,
   collectTimeoutMs: number,
