@@ -17,6 +17,7 @@ import { flagsFileMode } from './flags-file';
 import { Mutations } from './mutations';
 import { bootstrapStore } from './mutations/bootstrap';
 import { metricsPlugin, ServerMetrics } from './observability/metrics';
+import { AuditTail } from './audit/tail';
 import { serverMetricsSources } from './observability/sources';
 import { sdkApi } from './sdk-api';
 import { clientApi } from './client-api';
@@ -35,6 +36,8 @@ declare module 'fastify' {
     fanout: Fanout;
     /** Every change goes through here (one transaction: change, audit entry, change log). */
     mutations: Mutations;
+    /** Committed audit entries from every replica, in order (live admin views, revocations). */
+    auditTail: AuditTail;
   }
 }
 
@@ -145,6 +148,13 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     app.decorate('store', store);
     app.decorate('fanout', fanout);
     app.decorate('mutations', mutations);
+    const auditTail = await AuditTail.start(store, app.log);
+    const stopWaking = mutations.onAudited(() => auditTail.wake());
+    app.addHook('preClose', async () => {
+      stopWaking();
+      auditTail.close();
+    });
+    app.decorate('auditTail', auditTail);
 
     // First: swagger documents only the routes added after it.
     await app.register(swagger, {
@@ -163,7 +173,17 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     await app.register(authPlugin, {
       store,
       failureLimit: config.authFailureLimit,
-      onTokenRevoked: (listener) => mutations.onTokenRevoked(listener),
+      // At once for this replica's revocations; within the tail's interval for the other replicas'.
+      onTokenRevoked: (listener) => {
+        const stopLocal = mutations.onTokenRevoked(listener);
+        const stopTail = auditTail.onEntry((entry) => {
+          if (entry.action === 'token.revoke') listener(entry.target.key);
+        });
+        return () => {
+          stopLocal();
+          stopTail();
+        };
+      },
     });
     await app.register(healthRoutes);
     await app.register(progressiveDelivery);

@@ -3,10 +3,9 @@
  * without the before/after documents, the audit id as event id) so admin views update live. Read with
  * fetch: headers carry the token.
  *
- * Every feed gets every entry once, in audit-id order, whichever replica committed it: entries are read
- * from the store after the last one sent, at once when this replica commits and every second for what
- * other replicas commit. A client that connects with `Last-Event-ID` first gets what it missed (at most
- * the newest MAX_REPLAY entries), so a view that loaded its data before the feed connected misses nothing.
+ * Every feed gets every entry once, in audit-id order, whichever replica committed it (app.auditTail). A
+ * client that connects with `Last-Event-ID` first gets what it missed (at most the newest MAX_REPLAY
+ * entries), so a view that loaded its data before the feed connected misses nothing.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditEntry } from '@switchboard/core';
@@ -15,14 +14,13 @@ import type { SseConnection } from '../client-api/sse-connections';
 import { DEFAULT_SSE_OPTIONS, lastEventIdOf, SseConnections, sseEvent } from '../client-api/sse-connections';
 
 const ALL = '*';
-const POLL_MS = 1_000;
 const BATCH = 200;
 const MAX_REPLAY = 1_000;
 
 interface Feed extends SseConnection {
   /** Id of the last entry written to this feed. */
   sentUpTo: number;
-  /** Still being sent what it missed: the live pump leaves it alone until it has caught up. */
+  /** Still being sent what it missed: live entries wait until it has caught up. */
   catchingUp: boolean;
 }
 
@@ -33,52 +31,20 @@ function changeEvent(entry: AuditEntry): string {
 
 export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const connections = new SseConnections<Feed>(DEFAULT_SSE_OPTIONS);
-  const newest = await app.store.listAudit({ limit: 1 });
-  /** Id of the newest entry the pump has sent to every caught-up feed. */
-  let head = newest.items[0]?.id ?? 0;
-
-  let pumping = false;
-  let pumpAgain = false;
-  let failing = false;
-  /** Sends the entries after `head` to every caught-up feed; one pump at a time, re-run when asked meanwhile. */
-  const pump = async (): Promise<void> => {
-    if (pumping) {
-      pumpAgain = true;
-      return;
+  const stopTail = app.auditTail.onEntry((entry) => {
+    const event = changeEvent(entry);
+    for (const feed of connections.of(ALL)) {
+      if (feed.catchingUp || feed.sentUpTo >= entry.id) continue;
+      connections.write(feed, event);
+      feed.sentUpTo = entry.id;
     }
-    pumping = true;
-    try {
-      do {
-        pumpAgain = false;
-        for (;;) {
-          const entries = await app.store.readAuditChain(head, BATCH);
-          for (const entry of entries) {
-            const event = changeEvent(entry);
-            for (const feed of connections.of(ALL)) {
-              if (feed.catchingUp || feed.sentUpTo >= entry.id) continue;
-              connections.write(feed, event);
-              feed.sentUpTo = entry.id;
-            }
-            head = entry.id;
-          }
-          if (entries.length < BATCH) break;
-        }
-      } while (pumpAgain);
-      failing = false;
-    } catch (error) {
-      // The store is away: feeds stay open and the next tick retries. Say so once, not every second.
-      if (!failing) app.log.warn({ err: error }, 'admin event feed: cannot read the audit log');
-      failing = true;
-    } finally {
-      pumping = false;
-    }
-  };
+  });
 
-  /** Writes what a feed missed, then hands it to the pump: the hand-over happens with `head` reached. */
+  /** Writes what a feed missed, then hands it to the tail: the hand-over happens with the tail's head reached. */
   const catchUp = async (feed: Feed): Promise<void> => {
     try {
-      feed.sentUpTo = Math.max(feed.sentUpTo, head - MAX_REPLAY);
-      while (feed.sentUpTo < head) {
+      feed.sentUpTo = Math.max(feed.sentUpTo, app.auditTail.head - MAX_REPLAY);
+      while (feed.sentUpTo < app.auditTail.head) {
         const entries = await app.store.readAuditChain(feed.sentUpTo, BATCH);
         if (entries.length === 0) break;
         for (const entry of entries) connections.write(feed, changeEvent(entry));
@@ -90,14 +56,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     feed.catchingUp = false;
   };
 
-  const stopAudit = app.mutations.onAudited(() => void pump());
-  const poll = setInterval(() => void pump(), POLL_MS);
-  poll.unref();
   const stopRevocations = app.onTokenRevoked((tokenId) => connections.closeToken(tokenId));
   // preClose: Fastify waits for open connections before it runs onClose hooks.
   app.addHook('preClose', async () => {
-    clearInterval(poll);
-    stopAudit();
+    stopTail();
     stopRevocations();
     connections.closeAll();
   });
@@ -121,8 +83,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         socket: request.raw.socket,
         environment: ALL,
         tokenId: principalOf(request).tokenId,
-        sentUpTo: resumeAfter ?? head,
-        catchingUp: resumeAfter !== null && resumeAfter < head,
+        sentUpTo: resumeAfter ?? app.auditTail.head,
+        catchingUp: resumeAfter !== null && resumeAfter < app.auditTail.head,
       };
       if (connections.open(feed, {}) && feed.catchingUp) await catchUp(feed);
     },

@@ -1,0 +1,86 @@
+/**
+ * The committed audit log as a live feed across replicas: every entry once, in id order, whichever
+ * replica committed it. Entries are read from the store after the last one seen, at once when this
+ * replica commits (`wake`) and on an interval for what other replicas commit. Audit ids are taken by one
+ * writer at a time, so an entry is never seen after one with a higher id.
+ */
+import type { AuditEntry } from '@switchboard/core';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Repository } from '../store/repository';
+
+const BATCH = 200;
+
+export class AuditTail {
+  private readonly listeners = new Set<(entry: AuditEntry) => void>();
+  private readonly timer: NodeJS.Timeout;
+  private pumping = false;
+  private pumpAgain = false;
+  private failing = false;
+
+  private constructor(
+    private readonly store: Repository,
+    private readonly log: FastifyBaseLogger,
+    /** Id of the newest entry passed to the listeners. */
+    private seen: number,
+    intervalMs: number,
+  ) {
+    this.timer = setInterval(() => this.wake(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Starts at the log's current end: only entries committed from now on are passed on. */
+  static async start(store: Repository, log: FastifyBaseLogger, intervalMs = 1_000): Promise<AuditTail> {
+    const newest = await store.listAudit({ limit: 1 });
+    return new AuditTail(store, log, newest.items[0]?.id ?? 0, intervalMs);
+  }
+
+  /** Id of the newest entry passed on so far. */
+  get head(): number {
+    return this.seen;
+  }
+
+  /** Calls `listener(entry)` for each new entry, in order; answers an unsubscribe function. */
+  onEntry(listener: (entry: AuditEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reads what was committed since the last read (this replica just committed something). */
+  wake(): void {
+    void this.pump();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.listeners.clear();
+  }
+
+  /** One read at a time; a wake during a read runs another one after it. */
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        for (;;) {
+          const entries = await this.store.readAuditChain(this.seen, BATCH);
+          for (const entry of entries) {
+            this.seen = entry.id;
+            for (const listener of this.listeners) listener(entry);
+          }
+          if (entries.length < BATCH) break;
+        }
+      } while (this.pumpAgain);
+      this.failing = false;
+    } catch (error) {
+      // The store is away: the next wake or tick retries. Say so once, not every second.
+      if (!this.failing) this.log.warn({ err: error }, 'cannot read the audit log for live updates');
+      this.failing = true;
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
