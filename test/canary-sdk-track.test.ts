@@ -107,6 +107,9 @@ describe('the Node SDK', () => {
         client.evaluate('tracked', user); // served again: still one exposure
         served[variant].push(user.userId);
       }
+      // What a JavaScript caller may pass instead of a context: a guarded flag still answers, never throws.
+      expect(client.evaluate('tracked', null as never).reason).toBe('ERROR');
+      expect(() => client.track('error', undefined as never)).not.toThrow();
       const failing = [...served.on.slice(0, 3), ...served.off.slice(0, 1)];
       for (const userId of failing) {
         client.track('error', { userId });

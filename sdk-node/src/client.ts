@@ -661,6 +661,8 @@ export class SwitchboardClient {
 
 /** The context's user for exposures and events: its `userId` (a string or number). */
 function userOf(context: Context): string | undefined {
+  // Callers may pass anything (JavaScript callers, `null`): evaluation must not throw on it.
+  if (typeof context !== 'object' || context === null) return undefined;
   const user = context.userId;
   if (typeof user === 'string') return user.length > 0 ? user : undefined;
   return typeof user === 'number' && Number.isFinite(user) ? String(user) : undefined;
