@@ -6,6 +6,7 @@
 import Type from 'typebox';
 import type { TSchema, TUnion } from 'typebox';
 import { MAX_KEY_LENGTH } from './keys';
+import { MAX_PATTERN_LENGTH } from './regex';
 
 /**
  * Size bounds of flag and segment documents (lengths in characters). `validateFlag` and `validateSegment`
@@ -39,8 +40,8 @@ export const LIMITS = {
   valueLength: 1_000,
   /** Context attribute names (clauses, targets, `bucketBy`, a segment's `attribute`). */
   attributeLength: 200,
-  /** A `matches` pattern (checked by the regex engine: see `MAX_PATTERN_LENGTH`). */
-  regexLength: 500,
+  /** A `matches` pattern (the regex engine checks it: one bound, one constant). */
+  regexLength: MAX_PATTERN_LENGTH,
   /** Weights per rollout. */
   weights: 100,
   /** A rollout's or inBuckets clause's salt. */
