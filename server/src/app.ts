@@ -149,7 +149,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     app.decorate('fanout', fanout);
     app.decorate('mutations', mutations);
     const auditTail = await AuditTail.start(store, app.log);
-    const stopWaking = mutations.onAudited(() => auditTail.wake());
+    const stopWaking = mutations.onAudited((entry) => auditTail.committed(entry));
     app.addHook('preClose', async () => {
       stopWaking();
       auditTail.close();
@@ -176,8 +176,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       // At once for this replica's revocations; within the tail's interval for the other replicas'.
       onTokenRevoked: (listener) => {
         const stopLocal = mutations.onTokenRevoked(listener);
-        const stopTail = auditTail.onEntry((entry) => {
-          if (entry.action === 'token.revoke') listener(entry.target.key);
+        const stopTail = auditTail.onEntry((entry, local) => {
+          if (!local && entry.action === 'token.revoke') listener(entry.target.key);
         });
         return () => {
           stopLocal();

@@ -10,8 +10,13 @@ import type { Repository } from '../store/repository';
 
 const BATCH = 200;
 
+/** `local`: this replica committed the entry (and has already acted on it). */
+export type AuditTailListener = (entry: AuditEntry, local: boolean) => void;
+
 export class AuditTail {
-  private readonly listeners = new Set<(entry: AuditEntry) => void>();
+  private readonly listeners = new Set<AuditTailListener>();
+  /** Ids of entries this replica committed that the tail has not read yet. */
+  private readonly committedHere = new Set<number>();
   private readonly timer: NodeJS.Timeout;
   private pumping = false;
   private pumpAgain = false;
@@ -39,20 +44,26 @@ export class AuditTail {
     return this.seen;
   }
 
-  /** Calls `listener(entry)` for each new entry, in order; answers an unsubscribe function. */
-  onEntry(listener: (entry: AuditEntry) => void): () => void {
+  /** Calls `listener(entry, local)` for each new entry, in order; answers an unsubscribe function. */
+  onEntry(listener: AuditTailListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Reads what was committed since the last read (this replica just committed something). */
-  wake(): void {
+  /** This replica committed `entry`: read it (and anything before it) now. */
+  committed(entry: AuditEntry): void {
+    if (entry.id > this.seen) this.committedHere.add(entry.id);
+    this.wake();
+  }
+
+  private wake(): void {
     void this.pump();
   }
 
   close(): void {
     clearInterval(this.timer);
     this.listeners.clear();
+    this.committedHere.clear();
   }
 
   /** One read at a time; a wake during a read runs another one after it. */
@@ -69,7 +80,8 @@ export class AuditTail {
           const entries = await this.store.readAuditChain(this.seen, BATCH);
           for (const entry of entries) {
             this.seen = entry.id;
-            for (const listener of this.listeners) listener(entry);
+            const local = this.committedHere.delete(entry.id);
+            for (const listener of this.listeners) listener(entry, local);
           }
           if (entries.length < BATCH) break;
         }
