@@ -88,16 +88,6 @@ export class ServerProcess extends HttpPeer {
     await exited;
   }
 
-  /** A new server SDK key of the environment. */
-  async serverKey(environment = 'production'): Promise<string> {
-    const body = await this.expectOk('POST', '/api/v1/tokens', {
-      name: `sdk-${Math.random().toString(36).slice(2)}`,
-      kind: 'server',
-      environment,
-    });
-    return body.token as string;
-  }
-
   /** The environment's change sequence: the version an up-to-date SDK holds. */
   async environmentSeq(environment = 'production'): Promise<number> {
     const body = await this.expectOk('GET', '/api/v1/environments');

@@ -192,6 +192,16 @@ export class HttpPeer {
       throw new Error(`${method} ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     return reply.body;
   }
+
+  /** A new server SDK key of the environment. */
+  async serverKey(environment = 'production'): Promise<string> {
+    const body = await this.expectOk('POST', '/api/v1/tokens', {
+      name: `sdk-${Math.random().toString(36).slice(2)}`,
+      kind: 'server',
+      environment,
+    });
+    return body.token as string;
+  }
 }
 
 export class Replica extends HttpPeer {
@@ -202,16 +212,6 @@ export class Replica extends HttpPeer {
     url: string,
   ) {
     super(url);
-  }
-
-  /** A new server SDK key of the environment. */
-  async serverKey(environment = 'production'): Promise<string> {
-    const body = await this.expectOk('POST', '/api/v1/tokens', {
-      name: `sdk-${Math.random().toString(36).slice(2)}`,
-      kind: 'server',
-      environment,
-    });
-    return body.token as string;
   }
 
   async close(): Promise<void> {

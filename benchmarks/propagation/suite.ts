@@ -326,7 +326,8 @@ export async function runPropagationSuite(
   };
 }
 
-function ms(value: number): string {
+/** Milliseconds for tables: two decimals below 10, one above. */
+export function ms(value: number): string {
   return formatNumber(value, value < 10 ? 2 : 1);
 }
 
@@ -334,17 +335,28 @@ function kib(bytes: number): string {
   return `${formatNumber(bytes / 1024, 1)} KiB`;
 }
 
+/** One latency table row: p50, p99, max, receipts (and missing), the triggering call's time, a ratio. */
+export function latencyRow(
+  streams: number,
+  label: string,
+  latency: LatencyResult,
+  ratio: number | null,
+): string[] {
+  return [
+    `${formatNumber(streams)} ${label}`,
+    ms(latency.p50),
+    ms(latency.p99),
+    ms(latency.max),
+    `${formatNumber(latency.count)}${latency.missing > 0 ? ` (${latency.missing} MISSING)` : ''}`,
+    ms(latency.callMs),
+    ratio === null ? '' : formatRatio(ratio),
+  ];
+}
+
 export function renderPropagationReport(report: PropagationReport): string {
   const latencyRows = report.sizes.flatMap((size) => {
-    const row = (label: string, latency: LatencyResult, ratio: number | null) => [
-      `${formatNumber(size.streams)} ${label}`,
-      ms(latency.p50),
-      ms(latency.p99),
-      ms(latency.max),
-      `${formatNumber(latency.count)}${latency.missing > 0 ? ` (${latency.missing} MISSING)` : ''}`,
-      ms(latency.callMs),
-      ratio === null ? '' : formatRatio(ratio),
-    ];
+    const row = (label: string, latency: LatencyResult, ratio: number | null) =>
+      latencyRow(size.streams, label, latency, ratio);
     return [
       row('bare broadcast', size.bare.broadcast, null),
       row('switchboard change', size.switchboard.change, size.changeP99OverBare),

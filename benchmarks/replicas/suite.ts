@@ -11,12 +11,12 @@ import { hardFileLimit, spawnNodeWithRaisedFileLimit, stopChild } from '../lib/c
 import { requestJson } from '../lib/http-json';
 import type { MachineInfo } from '../lib/machine';
 import { describeMachine, machineInfo } from '../lib/machine';
-import { formatNumber, formatRatio, markdownTable } from '../lib/table';
+import { formatNumber, markdownTable } from '../lib/table';
 import type { StreamTarget } from '../propagation/protocol';
 import type { BenchFlagControls, SwitchboardProcess } from '../propagation/servers';
 import { BENCH_FLAG, controlBenchFlag, spawnSwitchboard } from '../propagation/servers';
 import type { LatencyResult } from '../propagation/suite';
-import { ClientProcess, clientScript, connectAll, measureEvents } from '../propagation/suite';
+import { ClientProcess, clientScript, connectAll, latencyRow, measureEvents, ms } from '../propagation/suite';
 import { createTestSchema, POSTGRES_URL, postgresAvailable } from '../../server/test/postgres-fixture';
 import { RedisProcess, redisServerAvailable } from '../../test/scale-harness';
 
@@ -263,21 +263,10 @@ export async function runReplicasSuite(
   };
 }
 
-function ms(value: number): string {
-  return formatNumber(value, value < 10 ? 2 : 1);
-}
-
 export function renderReplicasReport(report: ReplicasReport): string {
   const rows = report.sizes.flatMap((size) => {
-    const row = (label: string, latency: LatencyResult, ratio: number | null) => [
-      `${formatNumber(size.clients)} ${label}`,
-      ms(latency.p50),
-      ms(latency.p99),
-      ms(latency.max),
-      `${formatNumber(latency.count)}${latency.missing > 0 ? ` (${latency.missing} MISSING)` : ''}`,
-      ms(latency.callMs),
-      ratio === null ? '' : formatRatio(ratio),
-    ];
+    const row = (label: string, latency: LatencyResult, ratio: number | null) =>
+      latencyRow(size.clients, label, latency, ratio);
     return [
       row('single-node change', size.singleNode.change, null),
       row('single-node kill', size.singleNode.kill, null),

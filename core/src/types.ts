@@ -267,16 +267,20 @@ export interface EnvironmentRuleset {
  * - `DEFAULT`: never produced by core's evaluation; part of the wire vocabulary (OpenFeature's DEFAULT).
  * - `ERROR`: see `errorCode`.
  */
-export type EvaluationReason =
-  | 'KILLED'
-  | 'DISABLED'
-  | 'PREREQUISITE_FAILED'
-  | 'TARGET_MATCH'
-  | 'RULE_MATCH'
-  | 'SPLIT'
-  | 'FALLTHROUGH'
-  | 'DEFAULT'
-  | 'ERROR';
+export type EvaluationReason = (typeof EVALUATION_REASONS)[number];
+
+/** Every `EvaluationReason`, for schemas and checks. */
+export const EVALUATION_REASONS = [
+  'KILLED',
+  'DISABLED',
+  'PREREQUISITE_FAILED',
+  'TARGET_MATCH',
+  'RULE_MATCH',
+  'SPLIT',
+  'FALLTHROUGH',
+  'DEFAULT',
+  'ERROR',
+] as const;
 
 /**
  * OpenFeature error codes, set when `reason` is ERROR:

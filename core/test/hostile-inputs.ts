@@ -3,7 +3,7 @@
  * send the same through the server (test/hostile-evaluation.test.ts): catastrophic regexes, 10,000-value
  * lists, prototype-pollution names, megabyte strings, 10,000-level objects and ids of every type.
  */
-import type { EvaluationReason, FlagDocument, SegmentDocument } from '@switchboard/core';
+import type { FlagDocument, SegmentDocument } from '@switchboard/core';
 import { LIMITS } from '@switchboard/core';
 
 export const MEGABYTE = 1024 * 1024;
@@ -11,18 +11,6 @@ export const DEEP_LEVELS = 10_000;
 
 /** Patterns that take exponential time in a backtracking engine on a long non-matching input. */
 export const CATASTROPHIC_PATTERNS = ['(a+)+$', '^(a|aa)+$', '(a|a)*b', '^(a+)*x$', '(.*a){20}'];
-
-export const REASONS: readonly EvaluationReason[] = [
-  'KILLED',
-  'DISABLED',
-  'PREREQUISITE_FAILED',
-  'TARGET_MATCH',
-  'RULE_MATCH',
-  'SPLIT',
-  'FALLTHROUGH',
-  'DEFAULT',
-  'ERROR',
-];
 
 /** `{ a: { a: … } }` `levels` deep, built without recursion. */
 export function deepObject(levels: number): Record<string, unknown> {

@@ -3,7 +3,13 @@
  * time, reports problems as ERROR reasons, and leaves Object.prototype untouched.
  */
 import { performance } from 'node:perf_hooks';
-import { buildRuleset, compileRuleset, validateFlag, validateSegment } from '@switchboard/core';
+import {
+  buildRuleset,
+  compileRuleset,
+  EVALUATION_REASONS,
+  validateFlag,
+  validateSegment,
+} from '@switchboard/core';
 import type { CompiledRuleset, Context, FlagDocument, SegmentDocument } from '@switchboard/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +18,6 @@ import {
   hostileSegment,
   inProcessContexts,
   PROTO_TARGET,
-  REASONS,
 } from './hostile-inputs';
 
 const segment: SegmentDocument = { ...hostileSegment(), version: 1 };
@@ -106,7 +111,7 @@ describe('hostile contexts', () => {
       const ruleset = compile();
       for (const doc of flags) {
         const result = ruleset.evaluate(doc.key, context as Context);
-        expect(REASONS).toContain(result.reason);
+        expect(EVALUATION_REASONS).toContain(result.reason);
         if (result.reason === 'ERROR') expect(result.errorCode).toEqual(expect.any(String));
         else expect(Object.prototype.hasOwnProperty.call(doc.variants, result.variant!)).toBe(true);
       }

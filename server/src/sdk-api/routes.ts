@@ -1,6 +1,6 @@
 /** The SDK API routes: the change stream, the ruleset for polling, and evaluation metrics. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { LIMITS, parseIsoDate } from '@switchboard/core';
+import { EVALUATION_REASONS, LIMITS, parseIsoDate } from '@switchboard/core';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { principalOf } from '../auth';
@@ -16,18 +16,6 @@ export interface SdkDataSource extends Pick<Repository, 'getRuleset' | 'changesS
 /** Most counts one metrics batch may carry (the Node SDK keeps at most this many per window). */
 export const MAX_METRICS_COUNTS = 10_000;
 
-const REASONS = [
-  'KILLED',
-  'DISABLED',
-  'PREREQUISITE_FAILED',
-  'TARGET_MATCH',
-  'RULE_MATCH',
-  'SPLIT',
-  'FALLTHROUGH',
-  'DEFAULT',
-  'ERROR',
-] as const;
-
 const Timestamp = Type.String({ minLength: 10, maxLength: 40, description: 'ISO-8601 date-time' });
 
 const MetricsBatchBody = Type.Object(
@@ -42,7 +30,7 @@ const MetricsBatchBody = Type.Object(
             Type.String({ minLength: 1, maxLength: LIMITS.variantNameLength }),
             Type.Null(),
           ]),
-          reason: Type.Enum(REASONS),
+          reason: Type.Enum(EVALUATION_REASONS),
           count: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
         },
         { additionalProperties: false },
