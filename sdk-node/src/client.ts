@@ -590,20 +590,24 @@ export class SwitchboardClient {
   }
 
   private async postMetrics(bodies: string[], timeoutMs: number): Promise<void> {
-    for (const body of bodies) {
-      const res = await request(new URL('sdk/v1/metrics', this.options.url), {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${this.options.sdkKey}`,
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-        },
-        body,
-        timeoutMs,
-        maxBodyBytes: 64 * 1024,
-      });
-      if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
-    }
+    for (const body of bodies) await this.postJson('sdk/v1/metrics', body, timeoutMs);
+  }
+
+  /** POSTs one JSON body with the SDK key; answers the response body, throws on a non-2xx status. */
+  private async postJson(path: string, body: string, timeoutMs: number): Promise<Buffer> {
+    const res = await request(new URL(path, this.options.url), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${this.options.sdkKey}`,
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+      },
+      body,
+      timeoutMs,
+      maxBodyBytes: 64 * 1024,
+    });
+    if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
+    return res.body;
   }
 
   private flushEventsIfFull(recorder: EventRecorder): void {
@@ -641,19 +645,7 @@ export class SwitchboardClient {
 
   private async postReports(recorder: EventRecorder, bodies: string[], timeoutMs: number): Promise<void> {
     for (const body of bodies) {
-      const res = await request(new URL('sdk/v1/events', this.options.url), {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${this.options.sdkKey}`,
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-        },
-        body,
-        timeoutMs,
-        maxBodyBytes: 64 * 1024,
-      });
-      if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
-      const answer = parseReportAnswer(res.body);
+      const answer = parseReportAnswer(await this.postJson('sdk/v1/events', body, timeoutMs));
       if (answer !== null) recorder.setGuarded(answer);
     }
   }
