@@ -1,35 +1,8 @@
 /** Renders a change set's plan like a terraform plan: one line per item, then its field changes. */
-import type { DiffOperation } from './api-types';
+import type { ChangeAction, ChangesetResult, PlannedChange } from '@switchboard/core';
 import type { Colors } from './output';
 
-export type PlanAction = 'create' | 'update' | 'delete';
-
-export interface PlanItem {
-  kind: 'flag' | 'segment';
-  key: string;
-  action: PlanAction;
-  /** The server's version before the change (null when the item is new). */
-  currentVersion: number | null;
-  /** The version the file was exported at (null when the file does not say). */
-  baseVersion: number | null;
-  /** The version after the change (null for a delete). */
-  newVersion: number | null;
-  /** True when the server's version is not the file's base version: changed since the export. */
-  conflict: boolean;
-  diff: DiffOperation[];
-}
-
-export interface ChangesetResult {
-  dryRun: boolean;
-  /** Identifies the applied change set (its audit entries carry it); null for a dry run or an empty plan. */
-  changeSet: string | null;
-  message: string;
-  changes: PlanItem[];
-  /** Items of the file that already match the server. */
-  unchanged: number;
-}
-
-const SYMBOL: Record<PlanAction, string> = { create: '+', update: '~', delete: '-' };
+const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
 const MAX_VALUE_LENGTH = 100;
 
 function value(json: unknown): string {
@@ -37,12 +10,12 @@ function value(json: unknown): string {
   return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
 }
 
-function count(items: PlanItem[], action: PlanAction): number {
+function count(items: PlannedChange[], action: ChangeAction): number {
   return items.filter((item) => item.action === action).length;
 }
 
 export function renderPlan(result: ChangesetResult, color: Colors): string {
-  const paint: Record<PlanAction, (text: string) => string> = {
+  const paint: Record<ChangeAction, (text: string) => string> = {
     create: color.green,
     update: color.yellow,
     delete: color.red,

@@ -6,7 +6,7 @@ import type { EnvironmentRuleset, FlagDocument } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AuditEntry } from '../src/api-types';
-import type { ChangesetResult } from '../src/plan';
+import type { ChangesetResult } from '@switchboard/core';
 import type { TestServer } from './helpers';
 import { assertCliBuilt, cliFor, json, startServer } from './helpers';
 

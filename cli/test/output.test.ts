@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, makeColors, renderTable } from '../src/output';
-import type { ChangesetResult } from '../src/plan';
+import type { ChangesetResult } from '@switchboard/core';
 import { renderPlan } from '../src/plan';
 
 describe('colorEnabled', () => {

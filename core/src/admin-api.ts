@@ -107,6 +107,37 @@ export type ChainVerdict =
       problem: string;
     };
 
+// ---- Change sets (POST /api/v1/changesets: apply, import, flags file)
+
+export type ChangeAction = 'create' | 'update' | 'delete';
+
+/** One flag or segment a change set creates, updates or deletes. */
+export interface PlannedChange {
+  kind: 'flag' | 'segment';
+  key: string;
+  action: ChangeAction;
+  /** The stored version now; null for a create. */
+  currentVersion: number | null;
+  /** The version the request based the item on; null when it gave none. */
+  baseVersion: number | null;
+  /** The version after the change; null for a delete. */
+  newVersion: number | null;
+  /** The stored item's version is not the base version: it changed (or appeared) since the export. */
+  conflict: boolean;
+  /** What changes in the document (versions aside); empty for creates and deletes. */
+  diff: DiffOperation[];
+}
+
+export interface ChangesetResult {
+  dryRun: boolean;
+  /** The id in the audit entries' reasons; null for a dry run or when nothing changed. */
+  changeSet: string | null;
+  message: string;
+  changes: PlannedChange[];
+  /** Items of the request that already match the server. */
+  unchanged: number;
+}
+
 // ---- Ramp plans and guards (progressive delivery)
 
 /** A ramp plan's state: scheduled (before its first step), running, paused, or ended (completed, aborted). */

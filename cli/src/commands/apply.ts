@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../api-client';
 import { usageError } from '../errors';
 import type { ParsedFlagsFile } from '../flags-file';
-import type { ChangesetResult } from '../plan';
+import type { ChangesetResult } from '@switchboard/core';
 import { renderPlan } from '../plan';
 import { sessionFor } from '../session';
 import { pointerSteps } from '../pointer';

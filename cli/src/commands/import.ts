@@ -6,7 +6,7 @@ import { ApiError } from '../api-client';
 import { usageError } from '../errors';
 import type { Colors } from '../output';
 import { renderTable } from '../output';
-import type { ChangesetResult } from '../plan';
+import type { ChangesetResult } from '@switchboard/core';
 import { renderPlan } from '../plan';
 import { sessionFor } from '../session';
 

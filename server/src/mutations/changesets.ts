@@ -7,11 +7,16 @@
  * Kill states are never changed: they are incident state, not configuration.
  */
 import { randomBytes } from 'node:crypto';
-import type { FlagDocument, FlagEnvironment, SegmentDocument } from '@switchboard/core';
+import type {
+  ChangesetResult,
+  FlagDocument,
+  FlagEnvironment,
+  PlannedChange,
+  SegmentDocument,
+} from '@switchboard/core';
 import { validateFlag, validateSegment } from '@switchboard/core';
 import { jsonEqual } from '../audit/canonical';
 import type { Actor } from '../audit/chain';
-import type { DiffOperation } from '../audit/diff';
 import { escapePointer, jsonDiff } from '../audit/diff';
 import type { ProblemDetail } from '../errors';
 import { badRequest, HttpError, notFound, unprocessable } from '../errors';
@@ -37,33 +42,7 @@ export interface ChangesetRequest {
   segments: SegmentInput[];
 }
 
-export type ChangeAction = 'create' | 'update' | 'delete';
-
-export interface PlannedChange {
-  kind: 'flag' | 'segment';
-  key: string;
-  action: ChangeAction;
-  /** The stored version now; null for a create. */
-  currentVersion: number | null;
-  /** The version the request based the item on; null when it gave none. */
-  baseVersion: number | null;
-  /** The version after the change; null for a delete. */
-  newVersion: number | null;
-  /** The stored item's version is not the base version: it changed (or appeared) since the export. */
-  conflict: boolean;
-  /** What changes in the document (versions aside); empty for creates and deletes. */
-  diff: DiffOperation[];
-}
-
-export interface ChangesetResult {
-  dryRun: boolean;
-  /** The id in the audit entries' reasons; null for a dry run or when nothing changed. */
-  changeSet: string | null;
-  message: string;
-  changes: PlannedChange[];
-  /** Items of the request that already match the server. */
-  unchanged: number;
-}
+export type { ChangeAction, ChangesetResult, PlannedChange } from '@switchboard/core';
 
 interface Planned<Document> extends PlannedChange {
   before: Document | undefined;
