@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventReader } from './client-sse';
 import {
+  ALLOWED_ORIGIN,
   banner,
   checkout,
   deleteFlag,
@@ -8,30 +9,16 @@ import {
   kill,
   putFlag,
   putSegment,
-  seedFlags,
   staff,
+  useClientSuite,
 } from './client-fixture';
 import type { TestServer } from './helpers';
-import { startServer } from './helpers';
-
-const ALLOWED_ORIGIN = 'https://app.example.com';
 
 let server: TestServer;
 let clientKey: string;
-const readers: EventReader[] = [];
-
-beforeAll(async () => {
-  server = await startServer({ corsOrigins: [ALLOWED_ORIGIN] });
-  await seedFlags(server);
-  clientKey = await server.token('client', 'production');
-});
-
-afterEach(() => {
-  for (const reader of readers.splice(0)) reader.close();
-});
-
-afterAll(async () => {
-  await server.close();
+const readers = useClientSuite((ready, key) => {
+  server = ready;
+  clientKey = key;
 });
 
 const evaluate = (context: unknown, token: string | null = clientKey) =>

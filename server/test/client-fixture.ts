@@ -1,7 +1,33 @@
 /** Flags and admin-API helpers shared by the client-API and OFREP route tests. */
 import type { FlagDocument, SegmentDocument } from '@switchboard/core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { EventReader } from './client-sse';
 import type { Json, TestServer } from './helpers';
-import { flagPath } from './helpers';
+import { flagPath, startServer } from './helpers';
+
+/** The browser origin the suite's server allows (CORS). */
+export const ALLOWED_ORIGIN = 'https://app.example.com';
+
+/**
+ * Registers the suite's hooks: a server allowing ALLOWED_ORIGIN, seeded with the fixture flags, and a
+ * production client key, handed to `ready`. Answers the list of event readers closed after each test.
+ */
+export function useClientSuite(ready: (server: TestServer, clientKey: string) => void): EventReader[] {
+  const readers: EventReader[] = [];
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startServer({ corsOrigins: [ALLOWED_ORIGIN] });
+    await seedFlags(server);
+    ready(server, await server.token('client', 'production'));
+  });
+  afterEach(() => {
+    for (const reader of readers.splice(0)) reader.close();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return readers;
+}
 
 export type FlagInput = Omit<FlagDocument, 'version'>;
 

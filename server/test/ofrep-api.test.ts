@@ -1,29 +1,16 @@
 /** OFREP over plain HTTP: the exact shapes, status codes and headers of open-feature/protocol's openapi.yaml. */
 import type { FlagDocument } from '@switchboard/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventReader } from './client-sse';
-import { banner, checkout, kill, putFlag, seedFlags } from './client-fixture';
+import { ALLOWED_ORIGIN, banner, checkout, kill, putFlag, useClientSuite } from './client-fixture';
 import type { Reply, TestServer } from './helpers';
 import { startServer } from './helpers';
 
-const ALLOWED_ORIGIN = 'https://app.example.com';
-
 let server: TestServer;
 let clientKey: string;
-const readers: EventReader[] = [];
-
-beforeAll(async () => {
-  server = await startServer({ corsOrigins: [ALLOWED_ORIGIN] });
-  await seedFlags(server);
-  clientKey = await server.token('client', 'production');
-});
-
-afterEach(() => {
-  for (const reader of readers.splice(0)) reader.close();
-});
-
-afterAll(async () => {
-  await server.close();
+const readers = useClientSuite((ready, key) => {
+  server = ready;
+  clientKey = key;
 });
 
 function single(
