@@ -68,8 +68,29 @@ export function prefixState(prefix: string, seed: number, encoding: HashEncoding
   return { h1, tail, tailBits, length: bytes.length };
 }
 
+/**
+ * While armed (during a multi-flag evaluation), the last ASCII text `hashFrom` read, kept as little-endian
+ * 32-bit words of its bytes (the last word holds the 0–3 bytes past the final full word). One user's id is
+ * hashed under every rollout's prefix in turn, and reading a string's characters costs more than mixing
+ * them, so hashing the same text again mixes these words instead. Texts longer than the memo or with
+ * non-ASCII characters are not kept. Unarmed, a single evaluation pays no comparison for a memo it would
+ * rarely hit.
+ */
+const MEMO_WORDS = 64;
+const memoWords = new Int32Array(MEMO_WORDS);
+let memoText: string | null = null;
+let memoArmed = false;
+
+/** Arms (or disarms) the memo of the last text hashed; answers whether it was armed, to restore it. */
+export function armHashMemo(armed: boolean): boolean {
+  const was = memoArmed;
+  memoArmed = armed;
+  return was;
+}
+
 /** murmur3 of (the bytes absorbed into `state`) followed by the UTF-8 bytes of `text`. */
 export function hashFrom(state: PrefixState, text: string): number {
+  if (memoArmed && keep(text)) return hashMemo(state, text.length);
   let h1 = state.h1;
   let tail = state.tail;
   let tailBits = state.tailBits;
@@ -106,6 +127,53 @@ export function hashFrom(state: PrefixState, text: string): number {
     }
   }
   return finish(h1, tail, tailBits, length);
+}
+
+/** Makes `text` the kept text (its words in memoWords); false when it cannot be kept (long, non-ASCII). */
+function keep(text: string): boolean {
+  if (text === memoText) return true;
+  const end = text.length;
+  const fullWords = end >> 2;
+  if (fullWords >= MEMO_WORDS) return false;
+  memoText = null; // the words below overwrite the kept ones
+  for (let k = 0; k < fullWords; k++) {
+    const i = k << 2;
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    const c = text.charCodeAt(i + 2);
+    const d = text.charCodeAt(i + 3);
+    if ((a | b | c | d) >= 0x80) return false;
+    memoWords[k] = a | (b << 8) | (c << 16) | (d << 24);
+  }
+  let last = 0;
+  for (let i = fullWords << 2, shift = 0; i < end; i++, shift += 8) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return false;
+    last |= code << shift;
+  }
+  memoWords[fullWords] = last;
+  memoText = text;
+  return true;
+}
+
+/** hashFrom for the kept text, `byteLength` bytes long, from its words. */
+function hashMemo(state: PrefixState, byteLength: number): number {
+  const fullWords = byteLength >> 2;
+  let h1 = state.h1;
+  let tail = state.tail;
+  const tailBits = state.tailBits;
+  for (let k = 0; k < fullWords; k++) {
+    const word = memoWords[k] as number;
+    h1 = mixBlock(h1, tail | (word << tailBits));
+    tail = tailBits === 0 ? 0 : word >>> (32 - tailBits);
+  }
+  // The text's last 0–3 bytes after the pending ones: a block when together they fill one.
+  const last = memoWords[fullWords] as number;
+  const bits = tailBits + ((byteLength & 3) << 3);
+  const length = state.length + byteLength;
+  if (bits < 32) return finish(h1, tail | (last << tailBits), bits, length);
+  // tailBits > 0 here, so the shift below is by less than 32.
+  return finish(mixBlock(h1, tail | (last << tailBits)), last >>> (32 - tailBits), bits - 32, length);
 }
 
 /** murmur3 of (the bytes absorbed into `state`) followed by the latin1 bytes of `text` (code units' low bytes). */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
 import { bucketOf, murmur3 } from '@switchboard/core';
-import { hashFrom, hashFromLatin1, prefixState } from '../src/murmur3';
+import { armHashMemo, hashFrom, hashFromLatin1, prefixState } from '../src/murmur3';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const reference = (text: string, seed: number): number => murmurhash.v3(utf8(text), seed);
@@ -54,6 +54,38 @@ describe('murmur3', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('hashes a text again under other prefixes (from its kept words) exactly as the first time', () => {
+    // The same id under several rollouts' prefixes of every length mod 4, interleaved with other texts:
+    // ASCII ones (kept), long ones (not kept) and non-ASCII ones (not kept, and not mixed up with the kept).
+    const asciiText = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      maxLength: 300,
+    });
+    const salts = fc.array(fc.string({ maxLength: 9 }), { minLength: 1, maxLength: 6 });
+    const wasArmed = armHashMemo(true);
+    try {
+      fc.assert(
+        fc.property(fc.oneof(asciiText, anyText), anyText, salts, seeds, (text, other, saltList, seed) => {
+          for (const salt of saltList) {
+            const state = prefixState(`${salt}:`, seed);
+            const expected = reference(`${salt}:${text}`, seed);
+            expect(hashFrom(state, text)).toBe(expected);
+            expect(hashFrom(state, text)).toBe(expected);
+            expect(hashFrom(state, other)).toBe(reference(`${salt}:${other}`, seed));
+            expect(hashFrom(state, text)).toBe(expected);
+            armHashMemo(false); // unarmed in between: the kept words stay valid
+            expect(hashFrom(state, other)).toBe(reference(`${salt}:${other}`, seed));
+            armHashMemo(true);
+            expect(hashFrom(state, text)).toBe(expected);
+          }
+        }),
+        { numRuns: 1000 },
+      );
+    } finally {
+      armHashMemo(wasArmed);
+    }
   });
 
   it("hashes latin1 bytes (each code unit's low byte) when asked, and agrees with UTF-8 on ASCII", () => {
