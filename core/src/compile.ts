@@ -2,7 +2,9 @@
  * Compiles an environment's ruleset into closures and arrays, so that `evaluate` does no parsing and, for
  * constant outcomes, no allocation: every possible result object is built (and frozen) at compile time.
  */
-import { bucketOfHash, hasherFor, prefixState, DEFAULT_BUCKETS } from './murmur3';
+import { armHashMemo, bucketOfHash, hasherFor, prefixState, DEFAULT_BUCKETS } from './murmur3';
+import { generateEvaluator } from './generate';
+import type { ClausePart, EvaluatorParts, RulePart, TargetPart } from './generate';
 import { compileAttributeClause, identifierOf, needsOwnCheck, readAttribute } from './operators';
 import type { Predicate } from './operators';
 import type {
@@ -137,14 +139,13 @@ class ResultFactory {
   }
 }
 
-/** A serve: the result for a context, or null when a rollout's bucketBy attribute is missing. */
-type ServeEvaluator = (context: Context) => EvaluationResult | null;
-
-function compileRollout(
+/** A rollout; `missing` is what it serves when the bucketBy attribute has no identifier. */
+function compileRollout<Missing extends EvaluationResult | null>(
   rollout: Rollout,
   flagKey: string,
   resultOf: (variant: string) => EvaluationResult,
-): ServeEvaluator {
+  missing: Missing,
+): (context: Context) => EvaluationResult | Missing {
   const buckets = rollout.buckets ?? DEFAULT_BUCKETS;
   const state = prefixState((rollout.salt ?? flagKey) + ':', rollout.seed ?? 0, rollout.encoding);
   const hash = hasherFor(rollout.encoding);
@@ -161,39 +162,47 @@ function compileRollout(
     thresholds.push(total);
     results.push(resultOf(variant));
   }
-  if (total !== buckets) throw new InvalidFlagError(`weights sum to ${total}, not ${buckets}`);
+  if (total !== buckets || total === 0) throw new InvalidFlagError(`weights sum to ${total}, not ${buckets}`);
   const count = thresholds.length;
   return (context) => {
     const value = identifierOf(readAttribute(context, bucketBy, ownOnly));
-    if (value === undefined) return null;
+    if (value === undefined) return missing;
     const bucket = bucketOfHash(hash(state, value), buckets);
-    for (let i = 0; i < count; i++)
+    for (let i = 0; i < count - 1; i++)
       if (bucket < (thresholds[i] as number)) return results[i] as EvaluationResult;
-    return null; // unreachable: the thresholds end at `buckets`
+    return results[count - 1] as EvaluationResult; // the thresholds end at `buckets`
   };
 }
 
-function compileServe(
+/** A serve: the variant's result (the same for every context), or a rollout serving `missing` without an id. */
+function compileServe<Missing extends EvaluationResult | null>(
   serve: Serve,
   flagKey: string,
   resultOf: (variant: string) => EvaluationResult,
-): { constant: EvaluationResult | null; evaluate: ServeEvaluator } {
-  if ('rollout' in serve)
-    return { constant: null, evaluate: compileRollout(serve.rollout, flagKey, resultOf) };
-  const result = resultOf(serve.variant);
-  return { constant: result, evaluate: () => result };
+  missing: Missing,
+): EvaluationResult | ((context: Context) => EvaluationResult | Missing) {
+  return 'rollout' in serve
+    ? compileRollout(serve.rollout, flagKey, resultOf, missing)
+    : resultOf(serve.variant);
 }
 
 /** `salt` is the default salt of inBuckets clauses: the flag key, or the segment key in a segment. */
-function compileClauses(rule: Pick<Rule, 'clauses'>, segments: SegmentTable, salt: string): Predicate {
-  const predicates: Predicate[] = (rule.clauses ?? []).map((clause) => {
+function compileClauseParts(rule: Pick<Rule, 'clauses'>, segments: SegmentTable, salt: string): ClausePart[] {
+  return (rule.clauses ?? []).map((clause): ClausePart => {
     if ('segment' in clause) {
       const inSegment = segments[clause.segment];
-      if (inSegment === undefined) return clause.negate === true ? () => true : () => false;
-      return clause.negate === true ? (context) => !inSegment(context) : inSegment;
+      const negate = clause.negate === true;
+      const predicate: Predicate =
+        inSegment === undefined ? () => negate : negate ? (context) => !inSegment(context) : inSegment;
+      return { clause: null, predicate };
     }
-    return compileAttributeClause(clause, salt);
+    return { clause, predicate: compileAttributeClause(clause, salt) };
   });
+}
+
+/** Every clause holds (no clauses: always). */
+function allOf(clauses: readonly ClausePart[]): Predicate {
+  const predicates = clauses.map((clause) => clause.predicate);
   const count = predicates.length;
   if (count === 0) return () => true;
   if (count === 1) return predicates[0] as Predicate;
@@ -212,7 +221,9 @@ export function compileSegment(segment: SegmentDocument): Predicate {
   const ownOnly = needsOwnCheck(attribute);
   const included = new Set(segment.included ?? []);
   const excluded = new Set(segment.excluded ?? []);
-  const rules = (segment.rules ?? []).map((rule) => compileClauses(rule, NO_SEGMENTS, segment.key));
+  const rules = (segment.rules ?? []).map((rule) =>
+    allOf(compileClauseParts(rule, NO_SEGMENTS, segment.key)),
+  );
   return (context) => {
     const id = identifierOf(readAttribute(context, attribute, ownOnly));
     if (id !== undefined) {
@@ -239,51 +250,77 @@ function constantEvaluation(result: EvaluationResult): FlagEvaluation {
   return { constant: result, evaluate: () => result };
 }
 
+/** The prerequisites check: every prerequisite flag exists and serves one of the listed variants. */
+function compilePrerequisites(
+  prerequisites: NonNullable<FlagConfig['prerequisites']>,
+): ((context: Context, flags: FlagIndex, depth: number) => boolean) | null {
+  if (prerequisites.length === 0) return null;
+  const required = prerequisites.map((p) => ({ flag: p.flag, variants: new Set(p.variants) }));
+  return (context, flags, depth) => {
+    if (depth >= MAX_PREREQUISITE_DEPTH) return false;
+    for (let i = 0; i < required.length; i++) {
+      const prerequisite = required[i] as (typeof required)[number];
+      const flag = flags.get(prerequisite.flag);
+      if (flag === undefined) return false;
+      const variant = flag.evaluate(context, flags, depth + 1).variant;
+      if (variant === undefined || !prerequisite.variants.has(variant)) return false;
+    }
+    return true;
+  };
+}
+
 function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvaluation {
   const results = new ResultFactory(config);
   const off = config.offVariant;
   if (config.killed !== null && config.killed !== undefined)
     return constantEvaluation(results.result(off, 'KILLED'));
   if (config.enabled !== true) return constantEvaluation(results.result(off, 'DISABLED'));
-  const prerequisiteFailed = results.result(off, 'PREREQUISITE_FAILED');
-  const prerequisites = (config.prerequisites ?? []).map((p) => ({
-    flag: p.flag,
-    variants: new Set(p.variants),
-  }));
+  const targetingKeyMissing = results.result(off, 'ERROR', { errorCode: 'TARGETING_KEY_MISSING' });
+  const fallthroughIsRollout = 'rollout' in config.fallthrough;
+  const fallthrough = compileServe(
+    config.fallthrough,
+    config.key,
+    (variant) => results.result(variant, fallthroughIsRollout ? 'SPLIT' : 'FALLTHROUGH'),
+    targetingKeyMissing,
+  );
+  const prerequisitesHold = compilePrerequisites(config.prerequisites ?? []);
   const targets = (config.targets ?? []).map((target) => ({
     attribute: target.attribute ?? 'userId',
     ownOnly: needsOwnCheck(target.attribute ?? 'userId'),
     values: new Set(target.values),
     result: results.result(target.variant, 'TARGET_MATCH'),
   }));
-  const rules = (config.rules ?? []).map((rule) => ({
-    matches: compileClauses(rule, segments, config.key),
-    serve: compileServe(rule.serve, config.key, (variant) =>
-      results.result(variant, 'RULE_MATCH', { ruleId: rule.id }),
-    ).evaluate,
+  const rules: RulePart[] = (config.rules ?? []).map((rule) => ({
+    clauses: compileClauseParts(rule, segments, config.key),
+    serve: compileServe(
+      rule.serve,
+      config.key,
+      (variant) => results.result(variant, 'RULE_MATCH', { ruleId: rule.id }),
+      null,
+    ),
   }));
-  const fallthroughIsRollout = 'rollout' in config.fallthrough;
-  const fallthrough = compileServe(config.fallthrough, config.key, (variant) =>
-    results.result(variant, fallthroughIsRollout ? 'SPLIT' : 'FALLTHROUGH'),
-  );
-  const targetingKeyMissing = results.result(off, 'ERROR', { errorCode: 'TARGETING_KEY_MISSING' });
-
-  const serveFallthrough = fallthrough.evaluate;
-  if (prerequisites.length === 0 && targets.length === 0 && rules.length === 0) {
-    // The common shapes, a plain on/off flag and a percentage rollout, skip the generic walk.
-    if (fallthrough.constant !== null) return constantEvaluation(fallthrough.constant);
-    return { constant: null, evaluate: (context) => serveFallthrough(context) ?? targetingKeyMissing };
+  if (prerequisitesHold === null && targets.length === 0 && rules.length === 0) {
+    // The common shapes, a plain on/off flag and a percentage rollout, need no walk at all.
+    if (typeof fallthrough !== 'function') return constantEvaluation(fallthrough);
+    return { constant: null, evaluate: fallthrough };
   }
-  const evaluate: FlagEvaluator = (context, flags, depth) => {
-    for (let i = 0; i < prerequisites.length; i++) {
-      const prerequisite = prerequisites[i] as (typeof prerequisites)[number];
-      const flag = flags.get(prerequisite.flag);
-      if (flag === undefined || depth >= MAX_PREREQUISITE_DEPTH) return prerequisiteFailed;
-      const variant = flag.evaluate(context, flags, depth + 1).variant;
-      if (variant === undefined || !prerequisite.variants.has(variant)) return prerequisiteFailed;
-    }
+  const prerequisiteFailed = results.result(off, 'PREREQUISITE_FAILED');
+  const parts = { prerequisitesHold, prerequisiteFailed, targets, rules, fallthrough };
+  return { constant: null, evaluate: generateEvaluator(parts) ?? interpretedEvaluator(parts) };
+}
+
+/** The evaluator as closures: where code generation is not allowed, and the reference for the generated one. */
+function interpretedEvaluator(parts: EvaluatorParts<FlagIndex>): FlagEvaluator {
+  const { prerequisitesHold, prerequisiteFailed, targets, fallthrough } = parts;
+  const rules = parts.rules.map((rule) => {
+    const serve = rule.serve;
+    return { matches: allOf(rule.clauses), serve: typeof serve === 'function' ? serve : () => serve };
+  });
+  const serveFallthrough = typeof fallthrough === 'function' ? fallthrough : () => fallthrough;
+  return (context, flags, depth) => {
+    if (prerequisitesHold !== null && !prerequisitesHold(context, flags, depth)) return prerequisiteFailed;
     for (let i = 0; i < targets.length; i++) {
-      const target = targets[i] as (typeof targets)[number];
+      const target = targets[i] as TargetPart;
       const id = identifierOf(readAttribute(context, target.attribute, target.ownOnly));
       if (id !== undefined && target.values.has(id)) return target.result;
     }
@@ -294,9 +331,8 @@ function compileEvaluator(config: FlagConfig, segments: SegmentTable): FlagEvalu
         if (served !== null) return served;
       }
     }
-    return serveFallthrough(context) ?? targetingKeyMissing;
+    return serveFallthrough(context);
   };
-  return { constant: null, evaluate };
 }
 
 function compileFlag(config: FlagConfig, segments: SegmentTable): CompiledFlag {
@@ -372,8 +408,14 @@ class Ruleset implements CompiledRuleset {
   evaluateEach(context: Context, visit: (key: string, result: EvaluationResult) => void): void {
     const { flagKeys, flagList, index } = this;
     const ctx = contextOrEmpty(context);
-    for (let i = 0; i < flagList.length; i++)
-      visit(flagKeys[i] as string, evaluateFlag(flagList[i] as CompiledFlag, ctx, index));
+    // Every rollout hashes the same id: read its characters once (see murmur3's memo).
+    const wasArmed = armHashMemo(true);
+    try {
+      for (let i = 0; i < flagList.length; i++)
+        visit(flagKeys[i] as string, evaluateFlag(flagList[i] as CompiledFlag, ctx, index));
+    } finally {
+      armHashMemo(wasArmed);
+    }
   }
 
   has(key: string): boolean {
