@@ -18,6 +18,8 @@ import { resolveOptions } from './options';
 import type { ClientOptions, ResolvedOptions } from './options';
 import { RulesetCacheFile, readRulesetFile } from './ruleset-files';
 import { Synchronizer } from './synchronizer';
+import { recordBuilder } from './values-record';
+import type { RecordBuilder, ValuesRecord } from './values-record';
 import type { ConnectionState } from './synchronizer';
 import { EventRecorder, ITEMS_PER_REPORT, reportBodies } from './track-events';
 import { isEnvironmentRuleset } from './wire-guards';
@@ -120,6 +122,13 @@ interface ReadyWaiter {
  * (reason ERROR, PROVIDER_NOT_READY); cut off from the server it keeps answering from the last ruleset.
  * Create one per process with `createClient` and share it.
  */
+/** allFlags' record builder for the keys of one compiled ruleset. */
+interface AllFlagsShape {
+  readonly rules: CompiledRuleset;
+  readonly keys: readonly string[];
+  readonly build: RecordBuilder;
+}
+
 export class SwitchboardClient {
   private readonly options: ResolvedOptions;
   private readonly emitter: Emitter<ClientEvents>;
@@ -130,6 +139,8 @@ export class SwitchboardClient {
   private readonly readyWaiters = new Set<ReadyWaiter>();
 
   private rules: CompiledRuleset | null = null;
+  /** allFlags' record builder for the keys of `rules` (kept while a change leaves the keys alone). */
+  private allFlagsShape: AllFlagsShape | null = null;
   private ruleset: EnvironmentRuleset | null = null;
   private source: RulesetSource | null = null;
   /** The ruleset came from the server in this process, so a stream may resume from its version. */
@@ -266,18 +277,31 @@ export class SwitchboardClient {
   }
 
   /**
-   * Every flag's value for the context (null for a flag in error); empty before any ruleset.
+   * Every flag's value for the context (null for a flag in error); empty before any ruleset. A new object
+   * each call, inheriting nothing: a flag named "__proto__" or "toString" is an own key like any other.
    * Not counted in evaluation metrics: a bulk read says nothing about which flags code uses.
    */
-  allFlags(context: Context): Record<string, JsonValue> {
-    // Null prototype: a flag named "__proto__" is just another key.
-    const values = Object.create(null) as Record<string, JsonValue>;
+  allFlags(context: Context): ValuesRecord {
     const rules = this.rules;
-    if (rules === null) return values;
-    rules.evaluateEach(context, (key, result) => {
-      values[key] = result.errorCode === undefined ? result.value : null;
+    if (rules === null) return Object.create(null) as ValuesRecord;
+    const shape = this.allFlagsShapeOf(rules);
+    // Filled in place (evaluateEach visits in keys() order): growing an array by push costs more.
+    const values = new Array<JsonValue>(shape.keys.length);
+    let index = 0;
+    rules.evaluateEach(context, (_key, result) => {
+      values[index++] = result.errorCode === undefined ? result.value : null;
     });
-    return values;
+    return shape.build(values);
+  }
+
+  private allFlagsShapeOf(rules: CompiledRuleset): AllFlagsShape {
+    const shape = this.allFlagsShape;
+    if (shape !== null && shape.rules === rules) return shape;
+    const keys = rules.keys();
+    const sameKeys =
+      shape !== null && shape.keys.length === keys.length && shape.keys.every((key, i) => key === keys[i]);
+    this.allFlagsShape = { rules, keys, build: sameKeys ? shape.build : recordBuilder(keys) };
+    return this.allFlagsShape;
   }
 
   private resolve(key: string, context: Context): EvaluationResult {

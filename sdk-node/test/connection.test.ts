@@ -57,11 +57,13 @@ describe('stream events', () => {
     expect(changes).toEqual([['added']]);
     expect(sdk.isEnabled('welcome', {})).toBe(true);
     expect(sdk.isEnabled('added', {})).toBe(true);
+    expect(sdk.allFlags({})).toMatchObject({ welcome: true, added: true });
 
     const removed = nextEvent(sdk, 'change');
     server.sendLatest('delete', 3, { version: 3, kind: 'flag', key: 'added' });
     expect(await removed).toEqual([['added']]);
     expect(sdk.evaluate('added', {}).errorCode).toBe('FLAG_NOT_FOUND');
+    expect(Object.keys(sdk.allFlags({}))).not.toContain('added');
     expect(sdk.version).toBe(3);
   });
 

@@ -134,6 +134,22 @@ describe('typed variations', () => {
     });
   });
 
+  it('answers allFlags with own keys only, flags named like Object.prototype members included', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '0'];
+    const flags = Object.fromEntries(names.map((name, i) => [name, booleanFlag(name, i % 2 === 0)]));
+    const client = offlineClient({ bootstrap: ruleset(1, flags) });
+    const values = client.allFlags({});
+    expect(Object.keys(values).sort()).toEqual([...names].sort());
+    expect(JSON.parse(JSON.stringify(values))).toEqual(
+      JSON.parse('{"__proto__":true,"constructor":false,"toString":true,"hasOwnProperty":false,"0":true}'),
+    );
+    expect('valueOf' in values).toBe(false);
+    expect(Object.getPrototypeOf(values)).not.toBe(Object.prototype);
+    // Each call answers a new object: changing one changes no other.
+    values.toString = 'changed';
+    expect(client.allFlags({}).toString).toBe(true);
+  });
+
   it('returns shared frozen results that callers cannot corrupt', () => {
     const client = offlineClient();
     const result = client.evaluate('json-flag', USER);
