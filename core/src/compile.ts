@@ -394,6 +394,9 @@ class Ruleset implements CompiledRuleset {
   evaluate(key: string, context: Context): EvaluationResult {
     const flag = typeof key === 'string' ? this.index.get(key) : undefined;
     if (flag === undefined) return FLAG_NOT_FOUND;
+    const constant = flag.constant;
+    // A constant flag needs no context: answering before looking at it keeps the common case shortest.
+    if (constant !== null) return constant;
     return evaluateFlag(flag, contextOrEmpty(context), this.index);
   }
 
