@@ -33,8 +33,7 @@ export function flagSetJson(results: Iterable<[string, string | null]>, version:
 
 /** Every flag's result JSON for `context`. */
 export function evaluateAllJson(ruleset: CompiledRuleset, context: Context): Map<string, string> {
-  const results = ruleset.evaluateAll(context);
   const json = new Map<string, string>();
-  for (const key in results) json.set(key, clientResultJson(results[key] as EvaluationResult));
+  ruleset.evaluateEach(context, (key, result) => json.set(key, clientResultJson(result)));
   return json;
 }
