@@ -3,8 +3,8 @@
  * constant outcomes, no allocation: every possible result object is built (and frozen) at compile time.
  */
 import { armHashMemo, bucketOfHash, hasherFor, prefixState, DEFAULT_BUCKETS } from './murmur3';
-import { generateEvaluator } from './generate';
-import type { ClausePart, EvaluatorParts, RulePart, TargetPart } from './generate';
+import { generateEvaluator, recordBuilder } from './generate';
+import type { ClausePart, EvaluatorParts, RecordBuilder, RulePart, TargetPart } from './generate';
 import { compileAttributeClause, identifierOf, needsOwnCheck, readAttribute } from './operators';
 import type { Predicate } from './operators';
 import type {
@@ -36,7 +36,7 @@ export interface CompiledRuleset {
    * that is not an object evaluates as `{}`.
    */
   evaluate(key: string, context: Context): EvaluationResult;
-  /** Every flag's result for `context`, in a null-prototype object keyed by flag key. */
+  /** Every flag's result for `context`, in a new object keyed by flag key that inherits nothing. */
   evaluateAll(context: Context): Record<string, EvaluationResult>;
   /**
    * Every flag's result for `context`, handed to `visit` in `keys()` order: evaluateAll without building
@@ -379,6 +379,8 @@ class Ruleset implements CompiledRuleset {
   private readonly flagList: readonly CompiledFlag[];
   /** `flags` (which keeps the wire ruleset's key order for keys() and withChange) for lookups. */
   private readonly index: FlagIndex;
+  /** evaluateAll's record of the flag keys, built on first use. */
+  private buildRecord: RecordBuilder<EvaluationResult> | null = null;
 
   constructor(
     readonly environment: string,
@@ -401,11 +403,13 @@ class Ruleset implements CompiledRuleset {
   }
 
   evaluateAll(context: Context): Record<string, EvaluationResult> {
-    const all: Record<string, EvaluationResult> = Object.create(null) as Record<string, EvaluationResult>;
-    this.evaluateEach(context, (key, result) => {
-      all[key] = result;
+    const results = new Array<EvaluationResult>(this.flagList.length);
+    let index = 0;
+    this.evaluateEach(context, (_key, result) => {
+      results[index++] = result;
     });
-    return all;
+    this.buildRecord ??= recordBuilder(this.flagKeys);
+    return this.buildRecord(results);
   }
 
   evaluateEach(context: Context, visit: (key: string, result: EvaluationResult) => void): void {

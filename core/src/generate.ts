@@ -1,5 +1,8 @@
 /**
- * A flag's evaluator as generated JavaScript. V8 shares one optimized body and one set of inline caches
+ * Generated JavaScript for the two hot shapes V8 cannot specialize from closures: a flag's evaluator, and a
+ * record of a ruleset's flag keys.
+ *
+ * A flag's evaluator. V8 shares one optimized body and one set of inline caches
  * between every closure of the same function, so closures compiled per clause read context attributes
  * through megamorphic lookups and call each other through polymorphic sites. A generated body names its
  * attributes literally, compares `in`/`eq` clauses against literal values inline, and only calls out for
@@ -157,4 +160,32 @@ export function generateEvaluator<Flags>(parts: EvaluatorParts<Flags>): Generate
     id: typeof identifierOf,
   ) => GeneratedEvaluator<Flags>;
   return build(results, callees, Object.prototype.hasOwnProperty, readAttribute, identifierOf);
+}
+
+/** Builds the record of a fixed list of keys from their values, given in the same order. */
+export type RecordBuilder<T> = (values: readonly T[]) => Record<string, T>;
+
+/**
+ * A builder of records of `keys` (a ruleset's flag keys: evaluateAll's results, an SDK's all-flags values).
+ * V8 keeps objects that get their keys one by one past a handful, and every null-prototype object, in
+ * dictionary mode, which costs tens of nanoseconds per key; a constructor generated for the keys builds
+ * an object with all its properties in place instead. Its prototype is an empty object without a
+ * prototype, so no key is inherited and "__proto__" is an own key like any other. Where code generation
+ * is not allowed, the builder fills a null-prototype object.
+ */
+export function recordBuilder<T>(keys: readonly string[]): RecordBuilder<T> {
+  if (codeGenerationAllowed()) {
+    // The source holds only JSON string literals: no key can become code.
+    const body = keys.map((key, index) => `this[${JSON.stringify(key)}] = values[${index}];`).join('\n');
+    const Record = new Function('values', `"use strict";\n${body}`) as unknown as new (
+      values: readonly T[],
+    ) => Record<string, T>;
+    Record.prototype = Object.create(null) as object;
+    return (values) => new Record(values);
+  }
+  return (values) => {
+    const record = Object.create(null) as Record<string, T>;
+    for (let index = 0; index < keys.length; index++) record[keys[index] as string] = values[index] as T;
+    return record;
+  };
 }

@@ -3,6 +3,8 @@ export * from './wire';
 export * from './admin-api';
 export { compileRuleset } from './compile';
 export type { CompiledRuleset, RulesetChange } from './compile';
+export { recordBuilder } from './generate';
+export type { RecordBuilder } from './generate';
 export { projectFlag, buildRuleset } from './ruleset';
 export { validateFlag, validateSegment } from './validate';
 export type { Problem, FlagReferences } from './validate';

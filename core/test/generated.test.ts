@@ -114,4 +114,26 @@ describe('generated flag evaluators', () => {
     expect(generated.evaluate(flag.key, { [name]: '"); throw 2; //' }).reason).toBe('RULE_MATCH');
     expect(generated.evaluate(flag.key, { [name]: 'other' }).reason).toBe('FALLTHROUGH');
   });
+
+  it('build evaluateAll records with own keys only, flags named like Object.prototype members included', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'valueOf', '0', 'plain'];
+    const flags = Object.fromEntries(names.map((name) => [name, booleanFlag(name)]));
+    const ruleset: EnvironmentRuleset = { environment: ENVIRONMENT, version: 1, flags, segments: {} };
+    for (const generation of [undefined, false] as const) {
+      setCodeGeneration(generation);
+      const compiled = compileRuleset(ruleset);
+      const all = compiled.evaluateAll({});
+      expect(Object.keys(all).sort()).toEqual([...names].sort());
+      for (const name of names) {
+        expect(Object.prototype.hasOwnProperty.call(all, name)).toBe(true);
+        expect(all[name]).toBe(compiled.evaluate(name, {}));
+      }
+      expect('hasOwnProperty' in all).toBe(false);
+      // Generated: a record class whose prototype inherits nothing; otherwise a null-prototype object.
+      if (generation === false) expect(Object.getPrototypeOf(all)).toBeNull();
+      else expect(Object.getPrototypeOf(Object.getPrototypeOf(all))).toBeNull();
+      // A new record each call.
+      expect(compiled.evaluateAll({})).not.toBe(all);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compileRuleset } from '@switchboard/core';
+import { compileRuleset, recordBuilder } from '@switchboard/core';
 import type {
   CompiledRuleset,
   Context,
@@ -8,6 +8,7 @@ import type {
   EvaluationResult,
   JsonValue,
   PatchEvent,
+  RecordBuilder,
 } from '@switchboard/core';
 import { affectedByReplacement, affectedFlags } from './changed-flags';
 import { EvaluationCounter, metricsBodies } from './evaluation-metrics';
@@ -18,8 +19,7 @@ import { resolveOptions } from './options';
 import type { ClientOptions, ResolvedOptions } from './options';
 import { RulesetCacheFile, readRulesetFile } from './ruleset-files';
 import { Synchronizer } from './synchronizer';
-import { recordBuilder } from './values-record';
-import type { RecordBuilder, ValuesRecord } from './values-record';
+
 import type { ConnectionState } from './synchronizer';
 import { EventRecorder, ITEMS_PER_REPORT, reportBodies } from './track-events';
 import { isEnvironmentRuleset } from './wire-guards';
@@ -126,7 +126,7 @@ interface ReadyWaiter {
 interface AllFlagsShape {
   readonly rules: CompiledRuleset;
   readonly keys: readonly string[];
-  readonly build: RecordBuilder;
+  readonly build: RecordBuilder<JsonValue>;
 }
 
 export class SwitchboardClient {
@@ -281,9 +281,9 @@ export class SwitchboardClient {
    * each call, inheriting nothing: a flag named "__proto__" or "toString" is an own key like any other.
    * Not counted in evaluation metrics: a bulk read says nothing about which flags code uses.
    */
-  allFlags(context: Context): ValuesRecord {
+  allFlags(context: Context): Record<string, JsonValue> {
     const rules = this.rules;
-    if (rules === null) return Object.create(null) as ValuesRecord;
+    if (rules === null) return Object.create(null) as Record<string, JsonValue>;
     const shape = this.allFlagsShapeOf(rules);
     // Filled in place (evaluateEach visits in keys() order): growing an array by push costs more.
     const values = new Array<JsonValue>(shape.keys.length);

@@ -174,10 +174,10 @@ export const ofrepApi: FastifyPluginAsyncTypebox<OfrepApiOptions> = async (app, 
     async (request, reply) => {
       const environment = keyEnvironment(request);
       const ruleset = await app.rulesets.get(environment);
-      const results = ruleset.evaluateAll(fromOpenFeatureContext(request.body.context ?? {}));
-      const flags = Object.keys(results).map((key) =>
-        ofrepResult(key, results[key] as EvaluationResult, environment),
-      );
+      const flags: Array<ReturnType<typeof ofrepResult>> = [];
+      ruleset.evaluateEach(fromOpenFeatureContext(request.body.context ?? {}), (key, result) => {
+        flags.push(ofrepResult(key, result, environment));
+      });
       // Authenticated just now, so the header holds the key (Bearer, or X-API-Key moved there).
       const keyHash = hashSecret((request.headers.authorization ?? '').slice(BEARER_PREFIX.length));
       const ticket = eventStreamTicket(principalOf(request).tokenId, keyHash);
