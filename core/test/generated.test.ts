@@ -2,6 +2,8 @@
  * Flags with targets, rules or prerequisites evaluate through generated code where the runtime allows it,
  * through closures where it does not: both must serve exactly the same results.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CompiledRuleset, EnvironmentRuleset, FlagConfig } from '@switchboard/core';
@@ -135,5 +137,27 @@ describe('generated flag evaluators', () => {
       // A new record each call.
       expect(compiled.evaluateAll({})).not.toBe(all);
     }
+  });
+
+  it('fall back to closures in a runtime that forbids code generation', () => {
+    const core = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    const script = `
+      import { compileRuleset } from ${JSON.stringify(core)};
+      const flag = {
+        key: 'f', variants: { on: true, off: false }, enabled: true, offVariant: 'off',
+        rules: [{ id: 'r', clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }], serve: { variant: 'on' } }],
+        fallthrough: { variant: 'off' },
+      };
+      const rules = compileRuleset({ environment: 'p', version: 1, flags: { f: flag }, segments: {} });
+      const all = rules.evaluateAll({ plan: 'pro' });
+      console.log(JSON.stringify([rules.evaluate('f', { plan: 'pro' }).reason, rules.evaluate('f', {}).reason,
+        Object.getPrototypeOf(all) === null, all.f.reason]));
+    `;
+    const output = execFileSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(output)).toEqual(['RULE_MATCH', 'FALLTHROUGH', true, 'RULE_MATCH']);
   });
 });
