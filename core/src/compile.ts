@@ -7,6 +7,7 @@ import { generateEvaluator, recordBuilder } from './generate';
 import type { ClausePart, EvaluatorParts, RecordBuilder, RulePart, TargetPart } from './generate';
 import { compileAttributeClause, identifierOf, needsOwnCheck, readAttribute } from './operators';
 import type { Predicate } from './operators';
+import { addTally } from './tally';
 import type {
   Context,
   EnvironmentRuleset,
@@ -132,6 +133,7 @@ class ResultFactory {
       if (extra?.ruleId !== undefined) built.ruleId = extra.ruleId;
       if (extra?.errorCode !== undefined) built.errorCode = extra.errorCode;
       if (reason === 'KILLED') built.killReason = this.config.killed?.reason ?? '';
+      addTally(built, this.config.key);
       result = freezeResult(built);
       this.cache.set(cacheKey, result);
     }

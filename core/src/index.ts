@@ -4,6 +4,8 @@ export * from './admin-api';
 export { compileRuleset } from './compile';
 export type { CompiledRuleset, RulesetChange } from './compile';
 export { recordBuilder } from './generate';
+export { tallyOf } from './tally';
+export type { OutcomeTally } from './tally';
 export type { RecordBuilder } from './generate';
 export { projectFlag, buildRuleset } from './ruleset';
 export { validateFlag, validateSegment } from './validate';

@@ -1,15 +1,16 @@
-import type { EvaluationResult, MetricsBatch, MetricsCount } from '@switchboard/core';
+import { tallyOf } from '@switchboard/core';
+import type { EvaluationResult, MetricsBatch, MetricsCount, OutcomeTally } from '@switchboard/core';
 
 /**
  * Evaluation counts per flag/variant/reason for one time window.
  *
- * The hot path is an identity check and an increment: core returns shared frozen result objects for
- * every outcome of a compiled flag, so the result object itself identifies (flag, variant, reason).
- * The counters of the two most recent outcomes are kept at hand (a hot flag alternates between its
- * on and off outcomes); otherwise one Map lookup by result object finds the counter. A result object shared by several flags (e.g. core's
- * "flag not found") falls back to a string key.
+ * The hot path is an increment: every result a compiled flag serves carries its own counter slot (core's
+ * `tallyOf`), so counting needs no lookup and no branch on which outcome came last. A slot joins the
+ * window's list the first time it counts. Results shared by several flags (core's "flag not found", the
+ * SDK's "not ready") have no slot and are counted by name in a Map.
  */
 
+/** A counter of one (flag, variant, reason) outcome; core's slots have this shape too. */
 interface Counter {
   readonly flag: string;
   readonly variant: string | null;
@@ -21,43 +22,30 @@ interface Counter {
 export const MAX_COUNTERS = 10_000;
 
 export class EvaluationCounter {
-  private byResult = new Map<EvaluationResult, Counter>();
+  /** Slots that counted in this window. */
+  private touched: OutcomeTally[] = [];
   private byName = new Map<string, Counter>();
   private windowStart = Date.now();
-  private lastResult: EvaluationResult | null = null;
-  private lastCounter: Counter | null = null;
-  private previousResult: EvaluationResult | null = null;
-  private previousCounter: Counter | null = null;
   /** Evaluations not counted because the counter table was full. */
   dropped = 0;
 
+  /** One counter per compiled ruleset: its results' slots count for this counter only. */
   constructor(private readonly maxCounters = MAX_COUNTERS) {}
 
+  /** Counts `result`, what the ruleset answered for `flag`. */
   count(flag: string, result: EvaluationResult): void {
-    const last = this.lastCounter;
-    if (result === this.lastResult && last !== null && last.flag === flag) {
-      last.count++;
-      return;
-    }
-    const previous = this.previousCounter;
-    const counter =
-      result === this.previousResult && previous !== null ? previous : this.byResult.get(result);
-    if (counter !== undefined && counter.flag === flag) {
-      counter.count++;
-      this.previousResult = this.lastResult;
-      this.previousCounter = last;
-      this.lastResult = result;
-      this.lastCounter = counter;
-    } else this.countSlow(flag, result, counter);
+    const tally = tallyOf(result);
+    if (tally !== undefined && tally.count !== 0) tally.count++;
+    else this.countFirst(flag, result, tally);
   }
 
-  private countSlow(
-    flag: string,
-    result: EvaluationResult,
-    sharedWithAnotherFlag: Counter | undefined,
-  ): void {
-    if (sharedWithAnotherFlag === undefined && this.size() < this.maxCounters) {
-      this.byResult.set(result, newCounter(flag, result));
+  /** A slot's first count in the window, or a result without a slot. */
+  private countFirst(flag: string, result: EvaluationResult, tally: OutcomeTally | undefined): void {
+    if (tally !== undefined && tally.flag === flag) {
+      if (this.size() < this.maxCounters) {
+        this.touched.push(tally);
+        tally.count = 1;
+      } else this.dropped++;
       return;
     }
     const name = `${flag}\u0000${result.variant ?? ''}\u0000${result.reason}`;
@@ -68,7 +56,7 @@ export class EvaluationCounter {
   }
 
   private size(): number {
-    return this.byResult.size + this.byName.size;
+    return this.touched.length + this.byName.size;
   }
 
   /**
@@ -77,30 +65,25 @@ export class EvaluationCounter {
    */
   takeBatch(now = Date.now()): MetricsBatch | null {
     const totals = new Map<string, MetricsCount>();
-    for (const table of [this.byResult, this.byName] as Array<Map<unknown, Counter>>) {
-      for (const [key, counter] of table) {
-        if (counter.count === 0) {
-          table.delete(key);
-          continue;
-        }
-        const name = `${counter.flag}\u0000${counter.variant ?? ''}\u0000${counter.reason}`;
-        const total = totals.get(name);
-        if (total) total.count += counter.count;
-        else
-          totals.set(name, {
-            flag: counter.flag,
-            variant: counter.variant,
-            reason: counter.reason,
-            count: counter.count,
-          });
-        counter.count = 0;
-      }
+    const add = (counter: Counter) => {
+      const name = `${counter.flag}\u0000${counter.variant ?? ''}\u0000${counter.reason}`;
+      const total = totals.get(name);
+      if (total) total.count += counter.count;
+      else
+        totals.set(name, {
+          flag: counter.flag,
+          variant: counter.variant,
+          reason: counter.reason,
+          count: counter.count,
+        });
+      counter.count = 0;
+    };
+    for (const tally of this.touched) add(tally);
+    this.touched = [];
+    for (const [name, counter] of this.byName) {
+      if (counter.count === 0) this.byName.delete(name);
+      else add(counter);
     }
-    // The kept counters may just have been forgotten: drop them so counts cannot land outside the table.
-    this.lastResult = null;
-    this.lastCounter = null;
-    this.previousResult = null;
-    this.previousCounter = null;
     const windowStart = this.windowStart;
     this.windowStart = now;
     this.dropped = 0;

@@ -74,6 +74,24 @@ describe('EvaluationCounter', () => {
     );
   });
 
+  it('adds up one outcome served by the rulesets before and after a change in the same window', () => {
+    const counter = new EvaluationCounter();
+    const changed = RULES.withChange({ kind: 'flag', key: 'b', value: booleanFlag('b', true) }, 2);
+    counter.count('a', RULES.evaluate('a', {}));
+    counter.count('b', RULES.evaluate('b', {}));
+    // 'a' is unchanged (same compiled flag); 'b' now serves on.
+    counter.count('a', changed.evaluate('a', {}));
+    counter.count('b', changed.evaluate('b', {}));
+    counter.count('b', changed.evaluate('b', {}));
+    const recompiled = compileRuleset(ruleset(3, { a: booleanFlag('a', true) }));
+    counter.count('a', recompiled.evaluate('a', {}));
+    expect(sortCounts(counter.takeBatch())).toEqual([
+      { flag: 'a', variant: 'on', reason: 'FALLTHROUGH', count: 3 },
+      { flag: 'b', variant: 'off', reason: 'FALLTHROUGH', count: 1 },
+      { flag: 'b', variant: 'on', reason: 'FALLTHROUGH', count: 2 },
+    ]);
+  });
+
   it('starts a new window after each batch, and answers null for an idle window', () => {
     const counter = new EvaluationCounter();
     counter.count('a', RULES.evaluate('a', {}));
