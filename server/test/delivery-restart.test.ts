@@ -1,6 +1,7 @@
 /**
  * The scheduler's state lives in the store: a step that fell due while no server ran is applied by
- * the restarted server — once, with the next step's hold counted from then, not all at once.
+ * the restarted server — once, with the next step's hold counted from then, not all at once. SDK
+ * instance reports, kept in memory between flushes, are stored by the time the server has closed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,11 +21,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const start = () =>
   buildApp(testConfig(databasePath, { delivery: { tickMs: 50 } }), { adminUiRoot: join(dir, 'no-ui') });
 
-async function call(app: FastifyInstance, method: 'GET' | 'PUT', url: string, body?: Json): Promise<Json> {
+async function call(
+  app: FastifyInstance,
+  method: 'GET' | 'PUT' | 'POST',
+  url: string,
+  body?: Json,
+  token = ADMIN_TOKEN,
+): Promise<Json> {
   const response = await app.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    headers: { authorization: `Bearer ${token}` },
     ...(body === undefined ? {} : { payload: body }),
   });
   return response.json();
@@ -75,6 +82,43 @@ it('applies a step that fell due while the server was down once after the restar
 
     const audit = await call(app, 'GET', '/api/v1/audit?flag=resilient&action=plan.advance');
     expect(audit.entries).toHaveLength(3);
+  } finally {
+    await app.close();
+  }
+});
+
+it('still lists the SDK instances that reported just before the server closed', async () => {
+  let app = await start();
+  const insightPath = `${flagPath('reported')}/environments/production/insight`;
+  try {
+    await call(app, 'PUT', flagPath('reported'), booleanFlag('reported'));
+    const { token } = await call(app, 'POST', '/api/v1/tokens', {
+      name: 'reporting-sdk',
+      kind: 'server',
+      environment: 'production',
+    });
+    const report = (rulesetVersion: number) =>
+      call(
+        app,
+        'POST',
+        '/sdk/v1/events',
+        {
+          sdk: { instanceId: 'before-restart', name: 'test-sdk', version: '1.0.0', rulesetVersion },
+        },
+        token,
+      );
+    await report(1);
+    await report(2);
+  } finally {
+    await app.close();
+  }
+
+  app = await start();
+  try {
+    const { instances } = (await call(app, 'GET', insightPath)).sdks;
+    expect(instances).toEqual([
+      expect.objectContaining({ instanceId: 'before-restart', sdk: 'test-sdk', rulesetVersion: 2 }),
+    ]);
   } finally {
     await app.close();
   }

@@ -45,9 +45,13 @@ function registeredRoutes(app: FastifyInstance): Route[] {
 const server: TestServer = await startServer({
   authFailureLimit: { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 },
 });
-// Ramp plans and webhooks run in the background; paused, every store change comes from a request
-// (and no webhook leaves the machine).
-await Promise.all([server.app.delivery.scheduler.stop(), server.app.delivery.webhooks.stop()]);
+// Ramp plans, webhooks and the SDK instance heartbeats run in the background; paused, every store
+// change comes from a request (and no webhook leaves the machine).
+await Promise.all([
+  server.app.delivery.scheduler.stop(),
+  server.app.delivery.webhooks.stop(),
+  server.app.delivery.instances.stop(),
+]);
 const { port } = new URL(server.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const database = new Database(server.databasePath, { readonly: true, fileMustExist: true });

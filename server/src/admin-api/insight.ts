@@ -37,6 +37,7 @@ export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return flagInsight(
         app.store,
         app.sdkStreams,
+        app.delivery.instances,
         { flag: key, environment: env, currentVersion: environment.seq },
         hours,
         Date.now(),

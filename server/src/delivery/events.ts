@@ -95,10 +95,29 @@ function assignedByRollout(plan: RampPlan, exposure: { reason: string; ruleId?: 
 
 type EventsRequest = Static<typeof EventsBody>;
 
+/**
+ * Whether an environment exists. Environments are never deleted, so one found once needs no store
+ * read for each of the thousands of reports per second its SDKs send.
+ */
+function environmentChecker(app: FastifyInstance): (key: string) => Promise<boolean> {
+  const existing = new Set<string>();
+  return async (key) => {
+    if (existing.has(key)) return true;
+    if (!(await app.store.getEnvironment(key))) return false;
+    existing.add(key);
+    return true;
+  };
+}
+
 /** Records one report of an SDK of `principal`'s environment; answers what the route sends. */
-async function recordReport(app: FastifyInstance, principal: Principal, report: EventsRequest) {
+async function recordReport(
+  app: FastifyInstance,
+  environmentExists: (key: string) => Promise<boolean>,
+  principal: Principal,
+  report: EventsRequest,
+) {
   const environment = principal.environment;
-  if (environment === undefined || !(await app.store.getEnvironment(environment))) {
+  if (environment === undefined || !(await environmentExists(environment))) {
     throw notFound(`the SDK key's environment "${environment ?? ''}" does not exist`);
   }
   const { sdk, exposures = [], events = [] } = report;
@@ -150,23 +169,25 @@ async function recordReport(app: FastifyInstance, principal: Principal, report: 
     }
   }
 
-  await app.store.delivery.batch(async (queries) => {
-    // Server SDKs hold the ruleset and are few; a browser report is one page view, not an instance.
-    if (principal.kind === 'server') {
-      await queries.upsertInstance({
-        environment,
-        instanceId: sdk.instanceId,
-        tokenId: principal.tokenId,
-        sdk: sdk.name,
-        sdkVersion: sdk.version,
-        rulesetVersion: sdk.rulesetVersion,
-        firstSeenAt: now,
-        lastSeenAt: now,
-      });
-    }
-    if (exposureRows.size > 0) await queries.recordExposures([...exposureRows.values()]);
-    if (outcomeRows.size > 0) await queries.recordOutcomes([...outcomeRows.values()]);
-  });
+  // Server SDKs hold the ruleset and are few; a browser report is one page view, not an instance.
+  if (principal.kind === 'server') {
+    app.delivery.instances.record({
+      environment,
+      instanceId: sdk.instanceId,
+      tokenId: principal.tokenId,
+      sdk: sdk.name,
+      sdkVersion: sdk.version,
+      rulesetVersion: sdk.rulesetVersion,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    });
+  }
+  if (exposureRows.size > 0 || outcomeRows.size > 0) {
+    await app.store.delivery.batch(async (queries) => {
+      if (exposureRows.size > 0) await queries.recordExposures([...exposureRows.values()]);
+      if (outcomeRows.size > 0) await queries.recordOutcomes([...outcomeRows.values()]);
+    });
+  }
   return {
     accepted: { exposures: exposureRows.size, events: attributed },
     guarded: Object.fromEntries(plans.map((plan) => [plan.flag, plan.runId])),
@@ -184,21 +205,23 @@ const schema = (keys: string) => ({
 
 /** Server SDKs: `POST /sdk/v1/events`. */
 export const sdkEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const environmentExists = environmentChecker(app);
   app.post(
     '/sdk/v1/events',
     { onRequest: [app.authenticate, app.requireKinds('server')], schema: schema('server SDK keys') },
     async (request, reply) =>
-      reply.code(202).send(await recordReport(app, principalOf(request), request.body)),
+      reply.code(202).send(await recordReport(app, environmentExists, principalOf(request), request.body)),
   );
 };
 
 /** Browser SDKs: `POST /client/v1/events`, with the client API's CORS policy. */
 export const clientEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   new CorsPolicy(app.config.corsOrigins ?? []).install(app, ['/client/v1/events']);
+  const environmentExists = environmentChecker(app);
   app.post(
     '/client/v1/events',
     { onRequest: [app.authenticate, app.requireKinds('client')], schema: schema('client keys') },
     async (request, reply) =>
-      reply.code(202).send(await recordReport(app, principalOf(request), request.body)),
+      reply.code(202).send(await recordReport(app, environmentExists, principalOf(request), request.body)),
   );
 };

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { WebhookDispatcher } from '../webhooks/dispatcher';
 import { clientEventRoutes, sdkEventRoutes } from './events';
+import { InstanceHeartbeats } from './instance-heartbeats';
 import type { DeliveryOptions } from './options';
 import { resolveDeliveryOptions } from './options';
 import { RampPlans } from './plans';
@@ -17,7 +18,12 @@ export interface ProgressiveDelivery {
   plans: RampPlans;
   scheduler: RampScheduler;
   webhooks: WebhookDispatcher;
+  /** SDK instance heartbeats not yet stored: flush() before listing instances. */
+  instances: InstanceHeartbeats;
 }
+
+/** Below the SDKs' 10 s report interval: a crash loses at most one report per instance. */
+const INSTANCE_FLUSH_MS = 5_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,21 +45,23 @@ async function plugin(app: FastifyInstance): Promise<void> {
     },
     app.log,
   );
+  const instances = new InstanceHeartbeats(app.store.delivery, INSTANCE_FLUSH_MS, app.log);
   const unsubscribe = [
     app.mutations.onKill(plans.abortOnKill),
     app.mutations.onAudited(() => webhooks.wake()),
   ];
-  app.decorate('delivery', { options, plans, scheduler, webhooks });
+  app.decorate('delivery', { options, plans, scheduler, webhooks, instances });
   await app.register(sdkEventRoutes);
   await app.register(clientEventRoutes);
   app.addHook('onReady', async () => {
     scheduler.start();
     webhooks.start();
+    instances.start();
   });
   // preClose: the store closes in onClose, and a tick in progress must finish before that.
   app.addHook('preClose', async () => {
     for (const stop of unsubscribe) stop();
-    await Promise.all([scheduler.stop(), webhooks.stop()]);
+    await Promise.all([scheduler.stop(), webhooks.stop(), instances.stop()]);
   });
 }
 

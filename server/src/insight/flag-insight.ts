@@ -3,6 +3,7 @@
  * when it was last evaluated, and the SDK instances of the environment with the ruleset version
  * each last reported serving (and whether that is the current one).
  */
+import type { InstanceHeartbeats } from '../delivery/instance-heartbeats';
 import type { SdkStreams } from '../sdk-api';
 import type { Repository } from '../store/repository';
 import type { SdkInstance } from './types';
@@ -49,6 +50,7 @@ export interface FlagInsight {
 export async function flagInsight(
   store: Repository,
   streams: SdkStreams,
+  heartbeats: Pick<InstanceHeartbeats, 'flush'>,
   target: { flag: string; environment: string; currentVersion: number },
   hours: number,
   now: number,
@@ -57,6 +59,7 @@ export async function flagInsight(
   const bucketMs = Math.max(60_000, Math.ceil(rangeMs / BUCKETS / 60_000) * 60_000);
   const start = Math.floor((now - rangeMs) / bucketMs) * bucketMs;
   const since = new Date(start).toISOString();
+  await heartbeats.flush(); // the instances as of their latest reports
   const [counts, last, instances] = await store.delivery.read(async (queries) => [
     await queries.evaluationCounts(target.environment, target.flag, since),
     await queries.lastEvaluations(target.flag),
