@@ -120,6 +120,35 @@ export function openSqliteConnection(path: string): Database.Database {
   return connection;
 }
 
+/** Compiled statements kept per connection, least recently used out (a multi-row INSERT makes one per row count). */
+const MAX_REUSED_STATEMENTS = 256;
+
+/**
+ * The connection as drizzle should see it: prepare() reuses the compiled statement of the same SQL.
+ * Drizzle prepares every query it runs, and compiling the same few statements (the environment and
+ * plan reads of every SDK report and stream) was the largest single CPU cost of a server with
+ * thousands of SDKs. A reused statement is as good as a fresh one once raw(false) undoes the one mode drizzle
+ * switches on; all its uses run synchronously, so two never overlap.
+ */
+function reusingStatements(connection: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (source: string): Database.Statement => {
+    let statement = statements.get(source);
+    if (statement === undefined) {
+      statement = connection.prepare(source);
+      if (statements.size >= MAX_REUSED_STATEMENTS) statements.delete(statements.keys().next().value!);
+    } else {
+      statements.delete(source); // Map order is recency: the least recently used goes first
+      if (statement.reader) statement.raw(false);
+    }
+    statements.set(source, statement);
+    return statement;
+  };
+  return new Proxy(connection, {
+    get: (target, property) => (property === 'prepare' ? prepare : Reflect.get(target, property)),
+  });
+}
+
 /** Opens the store and applies pending migrations. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteRepository> {
   const connection = openSqliteConnection(options.path);
@@ -342,7 +371,7 @@ export class SqliteRepository implements Repository {
     private readonly migrations: Migration[],
     private readonly changeLogRetention: number,
   ) {
-    this.db = drizzle(connection, { schema });
+    this.db = drizzle(reusingStatements(connection), { schema });
     this.queries = new SqliteQueries(this.db);
     const db = this.db;
     this.deliveryQueries = new DeliveryQueries({
