@@ -44,6 +44,9 @@ export interface HubOptions {
   closeGraceMs: number;
 }
 
+/** Streams sent the heartbeat at once: a change arriving during a sweep waits for one slice at most. */
+const HEARTBEAT_SLICE = 1_000;
+
 export class StreamConnection {
   /** The seq of the last event written (or the client's own, when it resumed); -1 before any. */
   lastSent = -1;
@@ -72,6 +75,8 @@ export class EnvironmentHub {
   private knownSeq = 0;
   private catchingUp = false;
   private snapshot: Snapshot | null = null;
+  /** When frames were last written to every live stream (Date.now()). */
+  private lastBroadcastAt = 0;
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
@@ -188,6 +193,7 @@ export class EnvironmentHub {
     const first = frames[0]!.seq;
     const last = frames[frames.length - 1]!.seq;
     const bytes = frames.length === 1 ? frames[0]!.bytes : Buffer.concat(frames.map((frame) => frame.bytes));
+    this.lastBroadcastAt = Date.now();
     for (const connection of this.live) {
       if (connection.lastSent >= last) continue;
       if (connection.lastSent < first) this.write(connection, bytes, last);
@@ -248,11 +254,23 @@ export class EnvironmentHub {
   }
 
   private writeHeartbeat(): void {
-    for (const connection of this.live) {
-      if (connection.socket.destroyed) continue;
+    // Every stream got bytes since the last heartbeat (that broadcast, or its initial state if it is
+    // newer): proof enough of a live connection.
+    if (Date.now() - this.lastBroadcastAt < this.options.heartbeatMs) return;
+    this.writeHeartbeats([...this.live], 0);
+  }
+
+  /** A sweep over thousands of sockets is written in slices, so a kill never waits for all of it. */
+  private writeHeartbeats(connections: StreamConnection[], from: number): void {
+    if (this.closed) return;
+    const end = Math.min(from + HEARTBEAT_SLICE, connections.length);
+    for (let index = from; index < end; index++) {
+      const connection = connections[index]!;
+      if (!this.live.has(connection) || connection.socket.destroyed) continue;
       connection.socket.write(HEARTBEAT);
       this.guardBuffer(connection);
     }
+    if (end < connections.length) setImmediate(() => this.writeHeartbeats(connections, end));
   }
 
   private detach(connection: StreamConnection): void {
