@@ -22,7 +22,6 @@ export interface SseHandlers {
 }
 
 const LF = 10;
-const CR = 13;
 
 export class SseParser {
   private readonly decoder = new TextDecoder('utf-8');
@@ -53,17 +52,25 @@ export class SseParser {
       this.skipLeadingLf = false;
       if (text.charCodeAt(0) === LF) start = 1;
     }
-    for (let i = start; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code !== LF && code !== CR) continue;
-      this.partialLine.push(text.slice(start, i));
-      const line = this.partialLine.length === 1 ? this.partialLine[0]! : this.partialLine.join('');
-      this.partialLine = [];
-      if (code === CR) {
-        if (i + 1 === text.length) this.skipLeadingLf = true;
-        else if (text.charCodeAt(i + 1) === LF) i++;
+    // Line breaks are found with indexOf (native) rather than by looking at every character.
+    let nextLf = text.indexOf('\n', start);
+    let nextCr = text.indexOf('\r', start);
+    while (nextLf !== -1 || nextCr !== -1) {
+      const end = nextCr === -1 || (nextLf !== -1 && nextLf < nextCr) ? nextLf : nextCr;
+      const piece = text.slice(start, end);
+      let line = piece;
+      if (this.partialLine.length > 0) {
+        this.partialLine.push(piece);
+        line = this.partialLine.join('');
+        this.partialLine = [];
       }
-      start = i + 1;
+      start = end + 1;
+      if (end === nextCr) {
+        if (start === text.length) this.skipLeadingLf = true;
+        else if (text.charCodeAt(start) === LF) start++;
+      }
+      if (nextLf !== -1 && nextLf < start) nextLf = text.indexOf('\n', start);
+      if (nextCr !== -1 && nextCr < start) nextCr = text.indexOf('\r', start);
       this.processLine(line);
     }
     if (start < text.length) this.partialLine.push(text.slice(start));
@@ -104,7 +111,7 @@ export class SseParser {
     const type = this.eventType || 'message';
     this.eventType = '';
     if (this.dataLines.length === 0) return;
-    const data = this.dataLines.join('\n');
+    const data = this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join('\n');
     this.dataLines = [];
     this.handlers.event({ type, data, id: this.lastEventId });
   }

@@ -143,7 +143,8 @@ export class Synchronizer {
         // The server opens the body with a comment and sends one as heartbeat: proof of a working stream.
         comment: markDelivered,
       });
-      res.on('data', (chunk: Buffer) => parser.push(chunk));
+      res.setEncoding('utf8'); // Node's native decoder keeps a UTF-8 sequence split across chunks whole
+      res.on('data', (chunk: string) => parser.push(chunk));
       res.on('end', () => end('stream closed by the server'));
       res.on('error', (error) => end(error.message));
       res.on('close', () => end('stream closed'));
