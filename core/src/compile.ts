@@ -1,6 +1,7 @@
 /**
- * Compiles an environment's ruleset into closures and arrays, so that `evaluate` does no parsing and, for
- * constant outcomes, no allocation: every possible result object is built (and frozen) at compile time.
+ * Compiles an environment's ruleset into closures, arrays and (where the runtime allows) generated code
+ * (generate.ts), so that `evaluate` does no parsing and, for constant outcomes, no allocation: every
+ * possible result object is built (and frozen) at compile time.
  */
 import { armHashMemo, bucketOfHash, hasherFor, prefixState, DEFAULT_BUCKETS } from './murmur3';
 import { generateEvaluator, recordBuilder } from './generate';
