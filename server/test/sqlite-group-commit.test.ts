@@ -75,4 +75,29 @@ describe('SQLite group commit', () => {
       other.close();
     }
   });
+
+  it('waits for a write lock another process holds without holding up reads, then writes', async () => {
+    const intruder = new Database(path);
+    try {
+      intruder.exec('BEGIN IMMEDIATE');
+      let settled = false;
+      const write = appendChange('after-lock').finally(() => {
+        settled = true;
+      });
+      // Reads go on while the write waits (a wait inside SQLite's busy timeout would block them all).
+      for (let i = 0; i < 20; i++) {
+        expect((await store.getEnvironment('production'))?.key).toBe('production');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(settled).toBe(false);
+      intruder.exec('COMMIT');
+      await write;
+      expect((await store.changesSince('production', 0))?.map((change) => change.key)).toEqual([
+        'after-lock',
+      ]);
+    } finally {
+      if (intruder.inTransaction) intruder.exec('ROLLBACK');
+      intruder.close();
+    }
+  });
 });

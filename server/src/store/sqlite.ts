@@ -3,8 +3,8 @@
  *
  * Durability: WAL journal with `synchronous = FULL`, so COMMIT returns only after the WAL is on
  * disk and an acknowledged write survives `kill -9` (and power loss, as far as the disk honours
- * fsync). `busy_timeout` makes a second process on the same file wait for the write lock instead of
- * failing.
+ * fsync). A write waits (on a timer, up to 5 s) for the write lock another process on the same file
+ * holds instead of failing at once.
  *
  * Concurrency: better-sqlite3 is synchronous and there is one connection, so every operation runs
  * through one queue. Write transactions are group-committed (see commitGroup): a group (`BEGIN
@@ -109,13 +109,23 @@ export class SqliteMigrationTarget implements MigrationTarget {
   }
 }
 
+/** How long a statement waits for a lock another process holds (reads in WAL mode rarely need one). */
+const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * How long a write waits for SQLite's write lock while another process holds it, before it answers
+ * 503. It waits between attempts on a timer rather than in busy_timeout, which would block the thread
+ * (and every stream, read and kill of the server) for the whole wait.
+ */
+const WRITE_LOCK_WAIT_MS = 5_000;
+const WRITE_LOCK_RETRY_MS = 10;
+
 /** Opens (creating if needed) a SQLite database with the durability settings above. */
 export function openSqliteConnection(path: string): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const connection = new Database(path);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
-  connection.pragma('busy_timeout = 5000');
+  connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   connection.pragma('foreign_keys = ON');
   return connection;
 }
@@ -353,6 +363,8 @@ interface GroupedWrite {
   work: (tx: StoreTransaction) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** When the write stops waiting for a write lock another process holds (set on its first try). */
+  lockDeadline?: number;
 }
 
 export class SqliteRepository implements Repository {
@@ -421,11 +433,17 @@ export class SqliteRepository implements Repository {
    */
   private async commitGroup(): Promise<void> {
     const group = this.pendingWrites.splice(0, this.pendingWrites.length);
+    if (group.length === 0) return;
     const done: Array<{ unit: GroupedWrite; result: unknown }> = [];
+    let busy: unknown;
     try {
-      this.connection.exec('BEGIN IMMEDIATE');
+      busy = this.beginImmediate();
     } catch (error) {
       for (const unit of group) unit.reject(error);
+      return;
+    }
+    if (busy !== null) {
+      this.waitForWriteLock(group, busy);
       return;
     }
     for (let index = 0; index < group.length; index++) {
@@ -454,6 +472,41 @@ export class SqliteRepository implements Repository {
       return;
     }
     for (const { unit, result } of done) unit.resolve(result);
+  }
+
+  /**
+   * BEGIN IMMEDIATE without waiting: null once this connection holds the write lock, the SQLITE_BUSY
+   * error while another process holds it. Any other error throws.
+   */
+  private beginImmediate(): unknown {
+    this.connection.pragma('busy_timeout = 0');
+    try {
+      this.connection.exec('BEGIN IMMEDIATE');
+      return null;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return error;
+      throw error;
+    } finally {
+      this.connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  /**
+   * Puts a group that found the write lock taken back at the head of the queue and tries again on a
+   * timer, so that reads and everything else go on meanwhile; writes that waited WRITE_LOCK_WAIT_MS
+   * get the SQLITE_BUSY error (a 503).
+   */
+  private waitForWriteLock(group: GroupedWrite[], busy: unknown): void {
+    const now = Date.now();
+    const waiting: GroupedWrite[] = [];
+    for (const unit of group) {
+      unit.lockDeadline ??= now + WRITE_LOCK_WAIT_MS;
+      if (now >= unit.lockDeadline) unit.reject(busy);
+      else waiting.push(unit);
+    }
+    if (waiting.length === 0) return;
+    this.pendingWrites.unshift(...waiting);
+    setTimeout(() => void this.queue.run(() => this.commitGroup()), WRITE_LOCK_RETRY_MS);
   }
 
   /** Undoes the current write of a group; false when the transaction itself is gone (then rolled back). */
