@@ -73,12 +73,14 @@ export function prefixState(prefix: string, seed: number, encoding: HashEncoding
  * 32-bit words of its bytes (the last word holds the 0–3 bytes past the final full word). One user's id is
  * hashed under every rollout's prefix in turn, and reading a string's characters costs more than mixing
  * them, so hashing the same text again mixes these words instead. Texts longer than the memo or with
- * non-ASCII characters are not kept. Unarmed, a single evaluation pays no comparison for a memo it would
- * rarely hit.
+ * non-ASCII characters are not kept (nor scanned again). Unarmed, a single evaluation pays no
+ * comparison for a memo it would rarely hit.
  */
 const MEMO_WORDS = 64;
 const memoWords = new Int32Array(MEMO_WORDS);
+/** The last text looked at while armed, and whether its words are kept (false: long or non-ASCII). */
 let memoText: string | null = null;
+let memoKept = false;
 let memoArmed = false;
 
 /** Arms (or disarms) the memo of the last text hashed; answers whether it was armed, to restore it. */
@@ -129,13 +131,17 @@ export function hashFrom(state: PrefixState, text: string): number {
   return finish(h1, tail, tailBits, length);
 }
 
-/** Makes `text` the kept text (its words in memoWords); false when it cannot be kept (long, non-ASCII). */
+/**
+ * Makes `text` the memo text; true when its words are kept, false when it cannot be (long, non-ASCII),
+ * which is remembered too, so such a text is not scanned again for every rollout.
+ */
 function keep(text: string): boolean {
-  if (text === memoText) return true;
+  if (text === memoText) return memoKept;
+  memoText = text;
+  memoKept = false; // until the words below, which overwrite the kept ones, are complete
   const end = text.length;
   const fullWords = end >> 2;
   if (fullWords >= MEMO_WORDS) return false;
-  memoText = null; // the words below overwrite the kept ones
   for (let k = 0; k < fullWords; k++) {
     const i = k << 2;
     const a = text.charCodeAt(i);
@@ -152,7 +158,7 @@ function keep(text: string): boolean {
     last |= code << shift;
   }
   memoWords[fullWords] = last;
-  memoText = text;
+  memoKept = true;
   return true;
 }
 
