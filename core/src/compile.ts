@@ -49,6 +49,13 @@ export interface CompiledRuleset {
   has(key: string): boolean;
   /** The flag keys, in the order `evaluateEach` visits them (a fresh array each call). */
   keys(): string[];
+  /** How many flags the ruleset holds. */
+  readonly size: number;
+  /**
+   * A new object with `values[i]` under the i-th flag key of `keys()`, that inherits nothing (a flag named
+   * "__proto__" is an own key): evaluateAll's record, and an SDK's all-flags values.
+   */
+  record<T>(values: readonly T[]): Record<string, T>;
   /**
    * A new CompiledRuleset with one flag/segment upserted (value) or deleted (null); unchanged flags keep their
    * compiled closures; a segment change recompiles only flags that reference it. `version` = new change seq.
@@ -367,7 +374,11 @@ function contextOrEmpty(context: Context): Context {
 function evaluateFlag(flag: CompiledFlag, context: Context, flags: FlagIndex): EvaluationResult {
   // Checked here rather than left to the closure: constant flags (on, off, killed) then cost no call.
   const constant = flag.constant;
-  if (constant !== null) return constant;
+  return constant !== null ? constant : evaluateVarying(flag, context, flags);
+}
+
+/** The result of a flag that is not constant; never throws. */
+function evaluateVarying(flag: CompiledFlag, context: Context, flags: FlagIndex): EvaluationResult {
   try {
     return flag.evaluate(context, flags, 0);
   } catch {
@@ -382,14 +393,13 @@ class Ruleset implements CompiledRuleset {
   private readonly flagList: readonly CompiledFlag[];
   /** `flags` (which keeps the wire ruleset's key order for keys() and withChange) for lookups. */
   private readonly index: FlagIndex;
-  /** evaluateAll's record of the flag keys, built on first use. */
-  private buildRecord: RecordBuilder<EvaluationResult> | null = null;
-
   constructor(
     readonly environment: string,
     readonly version: number,
     private readonly flags: FlagTable,
     private readonly segments: SegmentTable,
+    /** record()'s builder for these flag keys: made on first use, handed on while the keys stay the same. */
+    private buildRecord: RecordBuilder<unknown> | null = null,
   ) {
     this.flagKeys = Object.keys(flags);
     this.flagList = this.flagKeys.map((key) => flags[key] as CompiledFlag);
@@ -402,7 +412,7 @@ class Ruleset implements CompiledRuleset {
     const constant = flag.constant;
     // A constant flag needs no context: answering before looking at it keeps the common case shortest.
     if (constant !== null) return constant;
-    return evaluateFlag(flag, contextOrEmpty(context), this.index);
+    return evaluateVarying(flag, contextOrEmpty(context), this.index);
   }
 
   evaluateAll(context: Context): Record<string, EvaluationResult> {
@@ -411,8 +421,16 @@ class Ruleset implements CompiledRuleset {
     this.evaluateEach(context, (_key, result) => {
       results[index++] = result;
     });
+    return this.record(results);
+  }
+
+  get size(): number {
+    return this.flagList.length;
+  }
+
+  record<T>(values: readonly T[]): Record<string, T> {
     this.buildRecord ??= recordBuilder(this.flagKeys);
-    return this.buildRecord(results);
+    return this.buildRecord(values) as Record<string, T>;
   }
 
   evaluateEach(context: Context, visit: (key: string, result: EvaluationResult) => void): void {
@@ -439,9 +457,11 @@ class Ruleset implements CompiledRuleset {
   withChange(change: RulesetChange, version: number): CompiledRuleset {
     const flags = toNullPrototype(Object.entries(this.flags));
     if (change.kind === 'flag') {
+      // Replacing a flag keeps its place among the keys, and so the record builder.
+      const sameKeys = change.value !== null && change.key in flags;
       if (change.value === null) delete flags[change.key];
       else flags[change.key] = compileFlag(change.value as FlagConfig, this.segments);
-      return new Ruleset(this.environment, version, flags, this.segments);
+      return new Ruleset(this.environment, version, flags, this.segments, sameKeys ? this.buildRecord : null);
     }
     const segments = toNullPrototype(Object.entries(this.segments));
     if (change.value === null) delete segments[change.key];
@@ -450,7 +470,7 @@ class Ruleset implements CompiledRuleset {
       const flag = flags[key] as CompiledFlag;
       if (flag.segmentKeys.has(change.key)) flags[key] = compileFlag(flag.config, segments);
     }
-    return new Ruleset(this.environment, version, flags, segments);
+    return new Ruleset(this.environment, version, flags, segments, this.buildRecord);
   }
 }
 

@@ -63,9 +63,16 @@ describe('withChange', () => {
         (docs, segments, list, contexts) => {
           const initial = buildRuleset(ENVIRONMENT, 1, docs, segments);
           let incremental = compileRuleset(initial);
-          list.forEach((change, i) => (incremental = incremental.withChange(change, 2 + i)));
+          // Records made along the way: a change that keeps the keys hands its record builder on.
+          incremental.evaluateAll({});
+          list.forEach((change, i) => {
+            incremental = incremental.withChange(change, 2 + i);
+            incremental.evaluateAll({});
+          });
           const fromScratch = compileRuleset(applyToPlain(initial, list));
           expect(incremental.keys().sort()).toEqual(fromScratch.keys().sort());
+          expect(incremental.size).toBe(fromScratch.size);
+          expect(Object.keys(incremental.evaluateAll({})).sort()).toEqual(fromScratch.keys().sort());
           expect(incremental.version).toBe(1 + list.length);
           for (const ctx of contexts)
             expect(evaluateAll(incremental, ctx)).toEqual(evaluateAll(fromScratch, ctx));

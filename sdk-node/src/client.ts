@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compileRuleset, recordBuilder } from '@switchboard/core';
+import { compileRuleset } from '@switchboard/core';
 import type {
   CompiledRuleset,
   Context,
@@ -8,7 +8,6 @@ import type {
   EvaluationResult,
   JsonValue,
   PatchEvent,
-  RecordBuilder,
 } from '@switchboard/core';
 import { affectedByReplacement, affectedFlags } from './changed-flags';
 import { EvaluationCounter, metricsBodies } from './evaluation-metrics';
@@ -122,13 +121,6 @@ interface ReadyWaiter {
  * (reason ERROR, PROVIDER_NOT_READY); cut off from the server it keeps answering from the last ruleset.
  * Create one per process with `createClient` and share it.
  */
-/** allFlags' record builder for the keys of one compiled ruleset. */
-interface AllFlagsShape {
-  readonly rules: CompiledRuleset;
-  readonly keys: readonly string[];
-  readonly build: RecordBuilder<JsonValue>;
-}
-
 export class SwitchboardClient {
   private readonly options: ResolvedOptions;
   private readonly emitter: Emitter<ClientEvents>;
@@ -139,8 +131,6 @@ export class SwitchboardClient {
   private readonly readyWaiters = new Set<ReadyWaiter>();
 
   private rules: CompiledRuleset | null = null;
-  /** allFlags' record builder for the keys of `rules` (kept while a change leaves the keys alone). */
-  private allFlagsShape: AllFlagsShape | null = null;
   private ruleset: EnvironmentRuleset | null = null;
   private source: RulesetSource | null = null;
   /** The ruleset came from the server in this process, so a stream may resume from its version. */
@@ -284,24 +274,13 @@ export class SwitchboardClient {
   allFlags(context: Context): Record<string, JsonValue> {
     const rules = this.rules;
     if (rules === null) return Object.create(null) as Record<string, JsonValue>;
-    const shape = this.allFlagsShapeOf(rules);
     // Filled in place (evaluateEach visits in keys() order): growing an array by push costs more.
-    const values = new Array<JsonValue>(shape.keys.length);
+    const values = new Array<JsonValue>(rules.size);
     let index = 0;
     rules.evaluateEach(context, (_key, result) => {
       values[index++] = result.errorCode === undefined ? result.value : null;
     });
-    return shape.build(values);
-  }
-
-  private allFlagsShapeOf(rules: CompiledRuleset): AllFlagsShape {
-    const shape = this.allFlagsShape;
-    if (shape !== null && shape.rules === rules) return shape;
-    const keys = rules.keys();
-    const sameKeys =
-      shape !== null && shape.keys.length === keys.length && shape.keys.every((key, i) => key === keys[i]);
-    this.allFlagsShape = { rules, keys, build: sameKeys ? shape.build : recordBuilder(keys) };
-    return this.allFlagsShape;
+    return rules.record(values);
   }
 
   private resolve(key: string, context: Context): EvaluationResult {
