@@ -391,6 +391,38 @@ describe.each(dialects)('the $dialect store', ({ dialect, available, create }) =
       expect(JSON.stringify(await store.getFlag('exact'))).toBe(JSON.stringify(document));
     });
 
+    it('replaces a flag keeping its creation time, and stores an absent before, after or value as NULL', async () => {
+      await store.transaction((tx) => tx.putFlag({ ...booleanFlag('f'), version: 1 }));
+      const [created] = await database.rows<{ created_at: string; updated_at: string }>(
+        "SELECT created_at, updated_at FROM flags WHERE key = 'f'",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const replaced = { ...booleanFlag('f', { description: 'second' }), version: 2 };
+      await store.transaction(async (tx) => {
+        await tx.putFlag(replaced);
+        await tx.appendAudit({ ...draft('flag.delete', 'f'), before: replaced });
+        await tx.appendChange({ environment: 'production', kind: 'flag', key: 'f', value: null });
+      });
+      expect(await store.getFlag('f')).toEqual(replaced);
+      const [row] = await database.rows<{ version: number; created_at: string; updated_at: string }>(
+        "SELECT version, created_at, updated_at FROM flags WHERE key = 'f'",
+      );
+      expect(row).toMatchObject({ version: 2, created_at: created!.created_at });
+      expect(row!.updated_at > created!.updated_at).toBe(true);
+      // NULL, not the JSON text 'null': SQL that tests for a missing document must keep working.
+      expect(
+        await database.rows(
+          'SELECT CAST(count(*) AS INTEGER) AS n FROM audit WHERE before IS NOT NULL AND after IS NULL',
+        ),
+      ).toEqual([{ n: 1 }]);
+      expect(
+        await database.rows('SELECT CAST(count(*) AS INTEGER) AS n FROM changes WHERE value IS NULL'),
+      ).toEqual([{ n: 1 }]);
+      expect(await store.changesSince('production', 0)).toEqual([
+        { environment: 'production', seq: 1, kind: 'flag', key: 'f', value: null },
+      ]);
+    });
+
     it('finds tokens by hash, updates them and lists them oldest first without their hashes', async () => {
       const token = (id: string, createdAt: string): StoredToken => ({
         id,

@@ -25,8 +25,8 @@ export function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string)
   return { items, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
 }
 
-/** The audit table's columns, as both schemas declare them. */
-export interface AuditRow {
+/** The audit table's columns, as both schemas declare them (a type alias: it fills prepared placeholders). */
+export type AuditRow = {
   id: number;
   at: string;
   actorId: string;
@@ -41,7 +41,7 @@ export interface AuditRow {
   diff: DiffOperation[];
   prevHash: string;
   hash: string;
-}
+};
 
 export function toAuditEntry(row: AuditRow): AuditEntry {
   return {

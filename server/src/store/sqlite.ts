@@ -19,6 +19,7 @@ import Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, lt, lte, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { AuditDraft, AuditEntry } from '../audit/chain';
 import { chainEntry } from '../audit/chain';
@@ -176,38 +177,160 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
 const containsIgnoringCase = (column: SQL, needle: string) =>
   sql`instr(lower(${column}), lower(${needle})) > 0`;
 
+/**
+ * A placeholder for a nullable JSON column that stores SQL NULL for null, as drizzle does when it
+ * builds the statement with the value inline (a prepared placeholder would store the text 'null').
+ */
+function nullableJson(name: string, column: SQLiteColumn): SQL {
+  const encoder = {
+    mapToDriverValue: (value: unknown) => (value === null ? null : column.mapToDriverValue(value)),
+  };
+  return sql`${sql.param(sql.placeholder(name), encoder)}`;
+}
+
+/** A column of the row being upserted, for the DO UPDATE SET of an upsert. */
+const excluded = (column: SQLiteColumn) => sql.raw(`excluded.${column.name}`);
+
+/**
+ * The statements of every write and of the SDK reads, built once per store: drizzle builds a query's
+ * SQL anew on every call, and for these (about ten per flag write, a few per SDK request) building
+ * cost more CPU than SQLite running them.
+ */
+function prepareStatements(db: Db) {
+  const { environments, flags, segments, tokens, audit, changes } = schema;
+  const key = sql.placeholder('key');
+  return {
+    // rowid: creation order, also among environments created in the same millisecond.
+    listEnvironments: db
+      .select()
+      .from(environments)
+      .orderBy(sql`rowid`)
+      .prepare(),
+    getEnvironment: db.select().from(environments).where(eq(environments.key, key)).prepare(),
+    bumpSeq: db
+      .update(environments)
+      .set({ seq: sql`${environments.seq} + 1` })
+      .where(eq(environments.key, key))
+      .returning({ seq: environments.seq })
+      .prepare(),
+    getFlag: db.select({ document: flags.document }).from(flags).where(eq(flags.key, key)).prepare(),
+    listAllFlags: db.select({ document: flags.document }).from(flags).orderBy(asc(flags.key)).prepare(),
+    putFlag: db
+      .insert(flags)
+      .values({
+        key,
+        document: sql.placeholder('document'),
+        version: sql.placeholder('version'),
+        createdAt: sql.placeholder('now'),
+        updatedAt: sql.placeholder('now'),
+      })
+      .onConflictDoUpdate({
+        target: flags.key,
+        set: {
+          document: excluded(flags.document),
+          version: excluded(flags.version),
+          updatedAt: excluded(flags.updatedAt),
+        },
+      })
+      .prepare(),
+    listAllSegments: db
+      .select({ document: segments.document })
+      .from(segments)
+      .orderBy(asc(segments.key))
+      .prepare(),
+    findTokenByHash: db
+      .select()
+      .from(tokens)
+      .where(eq(tokens.hash, sql.placeholder('hash')))
+      .prepare(),
+    insertChange: db
+      .insert(changes)
+      .values({
+        environment: sql.placeholder('environment'),
+        seq: sql.placeholder('seq'),
+        kind: sql.placeholder('kind'),
+        key,
+        value: nullableJson('value', changes.value),
+      })
+      .prepare(),
+    pruneChanges: db
+      .delete(changes)
+      .where(
+        and(
+          eq(changes.environment, sql.placeholder('environment')),
+          lte(changes.seq, sql.placeholder('upTo')),
+        ),
+      )
+      .prepare(),
+    changesAfter: db
+      .select()
+      .from(changes)
+      .where(
+        and(
+          eq(changes.environment, sql.placeholder('environment')),
+          gt(changes.seq, sql.placeholder('afterSeq')),
+        ),
+      )
+      .orderBy(asc(changes.seq))
+      .prepare(),
+    auditHead: db
+      .select({ id: audit.id, hash: audit.hash })
+      .from(audit)
+      .orderBy(desc(audit.id))
+      .limit(1)
+      .prepare(),
+    insertAudit: db
+      .insert(audit)
+      .values({
+        id: sql.placeholder('id'),
+        at: sql.placeholder('at'),
+        actorId: sql.placeholder('actorId'),
+        actorName: sql.placeholder('actorName'),
+        action: sql.placeholder('action'),
+        targetKind: sql.placeholder('targetKind'),
+        targetKey: sql.placeholder('targetKey'),
+        environment: sql.placeholder('environment'),
+        reason: sql.placeholder('reason'),
+        before: nullableJson('before', audit.before),
+        after: nullableJson('after', audit.after),
+        diff: sql.placeholder('diff'),
+        prevHash: sql.placeholder('prevHash'),
+        hash: sql.placeholder('hash'),
+      })
+      .prepare(),
+    readAuditChain: db
+      .select()
+      .from(audit)
+      .where(gt(audit.id, sql.placeholder('afterId')))
+      .orderBy(asc(audit.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
 /** Queries shared by plain reads and transactions (all synchronous: better-sqlite3). */
 class SqliteQueries {
-  constructor(protected readonly db: Db) {}
+  constructor(
+    protected readonly db: Db,
+    protected readonly statements: Statements,
+  ) {}
 
   listEnvironments(): Environment[] {
-    // rowid: creation order, also among environments created in the same millisecond.
-    return this.db
-      .select()
-      .from(schema.environments)
-      .orderBy(sql`rowid`)
-      .all();
+    return this.statements.listEnvironments.all();
   }
 
   getEnvironment(key: string): Environment | undefined {
-    return this.db.select().from(schema.environments).where(eq(schema.environments.key, key)).get();
+    return this.statements.getEnvironment.get({ key });
   }
 
   getFlag(key: string): FlagDocument | undefined {
-    return this.db
-      .select({ document: schema.flags.document })
-      .from(schema.flags)
-      .where(eq(schema.flags.key, key))
-      .get()?.document;
+    return this.statements.getFlag.get({ key })?.document;
   }
 
   listAllFlags(): FlagDocument[] {
-    return this.db
-      .select({ document: schema.flags.document })
-      .from(schema.flags)
-      .orderBy(asc(schema.flags.key))
-      .all()
-      .map((row) => row.document);
+    return this.statements.listAllFlags.all().map((row) => row.document);
   }
 
   getSegment(key: string): SegmentDocument | undefined {
@@ -219,12 +342,7 @@ class SqliteQueries {
   }
 
   listAllSegments(): SegmentDocument[] {
-    return this.db
-      .select({ document: schema.segments.document })
-      .from(schema.segments)
-      .orderBy(asc(schema.segments.key))
-      .all()
-      .map((row) => row.document);
+    return this.statements.listAllSegments.all().map((row) => row.document);
   }
 
   getToken(id: string): StoredToken | undefined {
@@ -245,9 +363,10 @@ class SqliteQueries {
 class SqliteTransaction extends SqliteQueries {
   constructor(
     db: Db,
+    statements: Statements,
     private readonly changeLogRetention: number,
   ) {
-    super(db);
+    super(db, statements);
   }
 
   insertEnvironment({ key, name }: { key: string; name: string }): Environment {
@@ -257,15 +376,12 @@ class SqliteTransaction extends SqliteQueries {
   }
 
   putFlag(document: FlagDocument): void {
-    const now = new Date().toISOString();
-    this.db
-      .insert(schema.flags)
-      .values({ key: document.key, document, version: document.version, createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({
-        target: schema.flags.key,
-        set: { document, version: document.version, updatedAt: now },
-      })
-      .run();
+    this.statements.putFlag.run({
+      key: document.key,
+      document,
+      version: document.version,
+      now: new Date().toISOString(),
+    });
   }
 
   deleteFlag(key: string): void {
@@ -297,39 +413,20 @@ class SqliteTransaction extends SqliteQueries {
   }
 
   appendChange(change: Omit<ChangeRecord, 'seq'>): ChangeRecord {
-    const environment = this.getEnvironment(change.environment);
-    if (!environment) throw new UnknownEnvironmentError(change.environment);
-    const seq = environment.seq + 1;
-    this.db
-      .update(schema.environments)
-      .set({ seq })
-      .where(eq(schema.environments.key, change.environment))
-      .run();
-    this.db
-      .insert(schema.changes)
-      .values({ ...change, seq })
-      .run();
-    this.db
-      .delete(schema.changes)
-      .where(
-        and(
-          eq(schema.changes.environment, change.environment),
-          lte(schema.changes.seq, seq - this.changeLogRetention),
-        ),
-      )
-      .run();
+    const bumped = this.statements.bumpSeq.get({ key: change.environment });
+    if (!bumped) throw new UnknownEnvironmentError(change.environment);
+    const { seq } = bumped;
+    this.statements.insertChange.run({ ...change, seq });
+    this.statements.pruneChanges.run({
+      environment: change.environment,
+      upTo: seq - this.changeLogRetention,
+    });
     return { ...change, seq };
   }
 
   appendAudit(draft: AuditDraft): AuditEntry {
-    const previous = this.db
-      .select({ id: schema.audit.id, hash: schema.audit.hash })
-      .from(schema.audit)
-      .orderBy(desc(schema.audit.id))
-      .limit(1)
-      .get();
-    const entry = chainEntry(draft, previous);
-    this.db.insert(schema.audit).values(toAuditRow(entry)).run();
+    const entry = chainEntry(draft, this.statements.auditHead.get());
+    this.statements.insertAudit.run(toAuditRow(entry));
     return entry;
   }
 }
@@ -370,6 +467,7 @@ interface GroupedWrite {
 export class SqliteRepository implements Repository {
   readonly dialect = 'sqlite' as const;
   private readonly db: Db;
+  private readonly statements: Statements;
   private readonly queries: SqliteQueries;
   private readonly queue = new SerialQueue();
   /** Write transactions waiting for the next group commit (see commitGroup). */
@@ -384,7 +482,8 @@ export class SqliteRepository implements Repository {
     private readonly changeLogRetention: number,
   ) {
     this.db = drizzle(reusingStatements(connection), { schema });
-    this.queries = new SqliteQueries(this.db);
+    this.statements = prepareStatements(this.db);
+    this.queries = new SqliteQueries(this.db, this.statements);
     const db = this.db;
     this.deliveryQueries = new DeliveryQueries({
       rows: async (query) => db.all(query),
@@ -450,7 +549,7 @@ export class SqliteRepository implements Repository {
       const unit = group[index]!;
       try {
         this.connection.exec('SAVEPOINT grouped_write');
-        const tx = new SqliteTransaction(this.db, this.changeLogRetention);
+        const tx = new SqliteTransaction(this.db, this.statements, this.changeLogRetention);
         const result = await unit.work(asyncTransaction(tx, this.deliveryQueries));
         this.connection.exec('RELEASE grouped_write');
         done.push({ unit, result });
@@ -639,19 +738,14 @@ export class SqliteRepository implements Repository {
       if (!found) throw new UnknownEnvironmentError(environment);
       if (afterSeq > found.seq) return null;
       if (afterSeq === found.seq) return [];
-      const rows: ChangeRecord[] = this.db
-        .select()
-        .from(schema.changes)
-        .where(and(eq(schema.changes.environment, environment), gt(schema.changes.seq, afterSeq)))
-        .orderBy(asc(schema.changes.seq))
-        .all();
+      const rows: ChangeRecord[] = this.statements.changesAfter.all({ environment, afterSeq });
       return rows[0]?.seq === afterSeq + 1 ? rows : null;
     });
   }
 
   findTokenByHash(hash: string): Promise<StoredToken | undefined> {
     return this.queue.run(() => {
-      const row = this.db.select().from(schema.tokens).where(eq(schema.tokens.hash, hash)).get();
+      const row = this.statements.findTokenByHash.get({ hash });
       return row && toStoredToken(row);
     });
   }
@@ -685,16 +779,7 @@ export class SqliteRepository implements Repository {
   }
 
   readAuditChain(afterId: number, limit: number): Promise<AuditEntry[]> {
-    return this.queue.run(() =>
-      this.db
-        .select()
-        .from(schema.audit)
-        .where(gt(schema.audit.id, afterId))
-        .orderBy(asc(schema.audit.id))
-        .limit(limit)
-        .all()
-        .map(toAuditEntry),
-    );
+    return this.queue.run(() => this.statements.readAuditChain.all({ afterId, limit }).map(toAuditEntry));
   }
 
   recordMetrics(environment: string, batch: MetricsBatch): Promise<void> {
