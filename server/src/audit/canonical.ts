@@ -17,6 +17,29 @@ export function canonicalJson(value: unknown): string {
   return `{${members.join(',')}}`;
 }
 
+/**
+ * Whether the canonical JSON of `a` and `b` is the same, found without writing it: every flag write
+ * compares whole documents and projections, and serializing both sides cost ten times as much.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    return canonicalJson(a) === canonicalJson(b); // e.g. NaN and null, or undefined and null
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => jsonEqual(item, b[index]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  // Members that are undefined are not written, so they do not count.
+  let unmatched = 0;
+  for (const key of Object.keys(left)) {
+    if (left[key] === undefined) continue;
+    if (!Object.hasOwn(right, key) || right[key] === undefined || !jsonEqual(left[key], right[key]))
+      return false;
+    unmatched++;
+  }
+  for (const key of Object.keys(right)) if (right[key] !== undefined) unmatched--;
+  return unmatched === 0;
 }
