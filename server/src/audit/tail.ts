@@ -21,6 +21,7 @@ export class AuditTail {
   private pumping = false;
   private pumpAgain = false;
   private failing = false;
+  private closed = false;
 
   private constructor(
     private readonly store: Repository,
@@ -50,17 +51,21 @@ export class AuditTail {
     return () => this.listeners.delete(listener);
   }
 
-  /** This replica committed `entry`: read it (and anything before it) now. */
+  /**
+   * This replica committed `entry`: read it (and anything before it) right after the answer to the
+   * request that committed it has gone out: the read would otherwise run first and delay it.
+   */
   committed(entry: AuditEntry): void {
     if (entry.id > this.seen) this.committedHere.add(entry.id);
-    this.wake();
+    setImmediate(() => this.wake());
   }
 
   private wake(): void {
-    void this.pump();
+    if (!this.closed) void this.pump();
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.listeners.clear();
     this.committedHere.clear();
