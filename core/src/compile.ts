@@ -75,7 +75,6 @@ export interface RulesetChange {
 /** Prerequisite chains deeper than this fail (validation rejects cycles; this guards rulesets that slip by). */
 const MAX_PREREQUISITE_DEPTH = 32;
 
-type FlagTable = Record<string, CompiledFlag>;
 /** Flags by key for evaluation: a Map's lookup is faster than a null-prototype object's (dictionary mode). */
 type FlagIndex = ReadonlyMap<string, CompiledFlag>;
 type SegmentTable = Record<string, Predicate>;
@@ -388,22 +387,21 @@ function evaluateVarying(flag: CompiledFlag, context: Context, flags: FlagIndex)
 }
 
 class Ruleset implements CompiledRuleset {
-  /** The flags and their keys in `keys()` order, so that evaluating every flag is a walk over arrays. */
-  private readonly flagKeys: readonly string[];
-  private readonly flagList: readonly CompiledFlag[];
-  /** `flags` (which keeps the wire ruleset's key order for keys() and withChange) for lookups. */
+  /** `flagList` by key, for lookups; built per ruleset (a native copy, microseconds for hundreds of flags). */
   private readonly index: FlagIndex;
   constructor(
     readonly environment: string,
     readonly version: number,
-    private readonly flags: FlagTable,
+    /** The flags and their keys in `keys()` order (the wire ruleset's), so evaluating all is a walk. */
+    private readonly flagKeys: readonly string[],
+    private readonly flagList: readonly CompiledFlag[],
     private readonly segments: SegmentTable,
     /** record()'s builder for these flag keys: made on first use, handed on while the keys stay the same. */
     private buildRecord: RecordBuilder<unknown> | null = null,
   ) {
-    this.flagKeys = Object.keys(flags);
-    this.flagList = this.flagKeys.map((key) => flags[key] as CompiledFlag);
-    this.index = new Map(this.flagKeys.map((key, i) => [key, this.flagList[i] as CompiledFlag]));
+    const index = new Map<string, CompiledFlag>();
+    for (let i = 0; i < flagKeys.length; i++) index.set(flagKeys[i] as string, flagList[i] as CompiledFlag);
+    this.index = index;
   }
 
   evaluate(key: string, context: Context): EvaluationResult {
@@ -416,7 +414,7 @@ class Ruleset implements CompiledRuleset {
   }
 
   evaluateAll(context: Context): Record<string, EvaluationResult> {
-    const results = new Array<EvaluationResult>(this.flagList.length);
+    const results = new Array<EvaluationResult>(this.flagKeys.length);
     let index = 0;
     this.evaluateEach(context, (_key, result) => {
       results[index++] = result;
@@ -425,7 +423,7 @@ class Ruleset implements CompiledRuleset {
   }
 
   get size(): number {
-    return this.flagList.length;
+    return this.flagKeys.length;
   }
 
   record<T>(values: readonly T[]): Record<string, T> {
@@ -455,22 +453,43 @@ class Ruleset implements CompiledRuleset {
   }
 
   withChange(change: RulesetChange, version: number): CompiledRuleset {
-    const flags = toNullPrototype(Object.entries(this.flags));
-    if (change.kind === 'flag') {
-      // Replacing a flag keeps its place among the keys, and so the record builder.
-      const sameKeys = change.value !== null && change.key in flags;
-      if (change.value === null) delete flags[change.key];
-      else flags[change.key] = compileFlag(change.value as FlagConfig, this.segments);
-      return new Ruleset(this.environment, version, flags, this.segments, sameKeys ? this.buildRecord : null);
+    return change.kind === 'flag'
+      ? this.withFlag(change.key, change.value as FlagConfig | null, version)
+      : this.withSegment(change.key, change.value as SegmentDocument | null, version);
+  }
+
+  private withFlag(key: string, config: FlagConfig | null, version: number): Ruleset {
+    const { environment, flagKeys, flagList, segments } = this;
+    const position = this.index.has(key) ? flagKeys.indexOf(key) : -1;
+    if (config === null) {
+      if (position === -1)
+        return new Ruleset(environment, version, flagKeys, flagList, segments, this.buildRecord);
+      const without = <T>(items: readonly T[]): T[] => items.filter((_item, i) => i !== position);
+      return new Ruleset(environment, version, without(flagKeys), without(flagList), segments);
     }
+    const flag = compileFlag(config, segments);
+    if (position === -1) {
+      // The key order compileRuleset gives the plain ruleset with the flag added (integer-like keys first).
+      const keys = Object.keys(toNullPrototype([...flagKeys, key].map((k) => [k, null])));
+      const flags = keys.map((k) => (k === key ? flag : (this.index.get(k) as CompiledFlag)));
+      return new Ruleset(environment, version, keys, flags, segments);
+    }
+    // Replacing a flag keeps its place among the keys, and so the record builder.
+    const replaced = flagList.slice();
+    replaced[position] = flag;
+    return new Ruleset(environment, version, flagKeys, replaced, segments, this.buildRecord);
+  }
+
+  private withSegment(key: string, segment: SegmentDocument | null, version: number): Ruleset {
     const segments = toNullPrototype(Object.entries(this.segments));
-    if (change.value === null) delete segments[change.key];
-    else segments[change.key] = compileSegmentSafely(change.value as SegmentDocument);
-    for (const key in flags) {
-      const flag = flags[key] as CompiledFlag;
-      if (flag.segmentKeys.has(change.key)) flags[key] = compileFlag(flag.config, segments);
-    }
-    return new Ruleset(this.environment, version, flags, segments, this.buildRecord);
+    if (segment === null) delete segments[key];
+    else segments[key] = compileSegmentSafely(segment);
+    // Only the flags that reference the segment are recompiled; the keys stay the same.
+    const flagList = this.flagList.map((flag) =>
+      flag.segmentKeys.has(key) ? compileFlag(flag.config, segments) : flag,
+    );
+    const { environment, flagKeys, buildRecord } = this;
+    return new Ruleset(environment, version, flagKeys, flagList, segments, buildRecord);
   }
 }
 
@@ -493,11 +512,9 @@ export function compileRuleset(ruleset: EnvironmentRuleset): CompiledRuleset {
       compileSegmentSafely(segment),
     ]),
   );
-  const flags = toNullPrototype(
-    Object.entries(ruleset.flags ?? {}).map(([key, config]): [string, CompiledFlag] => [
-      key,
-      compileFlag(config, segments),
-    ]),
+  const flagKeys = Object.keys(ruleset.flags ?? {});
+  const flagList = flagKeys.map((key) =>
+    compileFlag((ruleset.flags as Record<string, FlagConfig>)[key] as FlagConfig, segments),
   );
-  return new Ruleset(ruleset.environment, ruleset.version, flags, segments);
+  return new Ruleset(ruleset.environment, ruleset.version, flagKeys, flagList, segments);
 }

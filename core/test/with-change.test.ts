@@ -108,6 +108,25 @@ describe('withChange', () => {
     expect(after.evaluate('a', {})).toEqual({ value: null, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
   });
 
+  it('keeps keys() in the order compiling the changed plain ruleset gives, and each flag under its key', () => {
+    const on = { fallthrough: { variant: 'on' } } as const;
+    let rules = compile([booleanFlag('b'), booleanFlag('a'), booleanFlag('c')]);
+    rules = rules.withChange({ kind: 'flag', key: '7', value: booleanFlag('7', on) }, 2);
+    rules = rules.withChange({ kind: 'flag', key: 'a', value: booleanFlag('a', on) }, 3);
+    rules = rules.withChange({ kind: 'flag', key: 'b', value: null }, 4);
+    rules = rules.withChange({ kind: 'flag', key: 'z', value: booleanFlag('z', on) }, 5);
+    // Integer-like keys come first in a JavaScript object, as in the plain ruleset.
+    expect(rules.keys()).toEqual(['7', 'a', 'c', 'z']);
+    expect(Object.keys(rules.evaluateAll({}))).toEqual(['7', 'a', 'c', 'z']);
+    expect(['7', 'a', 'c', 'z'].map((key) => rules.evaluate(key, {}).value)).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ]);
+    expect(rules.has('b')).toBe(false);
+  });
+
   it('lets a prerequisite change reach the flags that depend on it', () => {
     const parent = booleanFlag('parent', { fallthrough: { variant: 'on' } });
     const child = booleanFlag('child', {
