@@ -6,10 +6,12 @@ import type {
   DeleteEvent,
   EnvironmentRuleset,
   EvaluationResult,
+  FlagConfig,
   JsonValue,
   PatchEvent,
+  SegmentDocument,
 } from '@switchboard/core';
-import { affectedByReplacement, affectedFlags } from './changed-flags';
+import { affectedByReplacement, FlagDependencies } from './changed-flags';
 import { EvaluationCounter, metricsBodies } from './evaluation-metrics';
 import { Emitter } from './events';
 import { request } from './http';
@@ -131,7 +133,10 @@ export class SwitchboardClient {
   private readonly readyWaiters = new Set<ReadyWaiter>();
 
   private rules: CompiledRuleset | null = null;
+  /** The plain ruleset being served: the client's own copy, which each patch changes in place. */
   private ruleset: EnvironmentRuleset | null = null;
+  /** Which flags depend on which in `ruleset`, for the keys of `change` events. */
+  private dependencies: FlagDependencies | null = null;
   private source: RulesetSource | null = null;
   /** The ruleset came from the server in this process, so a stream may resume from its version. */
   private syncedWithServer = false;
@@ -478,33 +483,47 @@ export class SwitchboardClient {
       return;
     }
     const previous = this.ruleset;
+    // Copied once here, so that patches can change the tables in place (a bootstrap object is the caller's);
+    // without a prototype, a flag named __proto__ is an entry like any other.
+    const own: EnvironmentRuleset = {
+      ...ruleset,
+      flags: Object.assign(Object.create(null) as EnvironmentRuleset['flags'], ruleset.flags),
+      segments: Object.assign(Object.create(null) as EnvironmentRuleset['segments'], ruleset.segments),
+    };
     this.rules = compiled;
-    this.ruleset = ruleset;
+    this.ruleset = own;
+    this.dependencies = new FlagDependencies(own.flags);
     this.source = source;
-    if (source === 'server') this.receivedFromServer(ruleset);
+    if (source === 'server') this.receivedFromServer(own);
     if (previous === null) {
       this.becomeReady();
       return;
     }
-    const changed = affectedByReplacement(previous, ruleset);
+    const changed = affectedByReplacement(previous, own, this.dependencies);
     if (changed.length > 0) this.emitter.emit('change', changed);
   }
 
   private applyChange(event: PatchEvent | DeleteEvent, value: PatchEvent['value'] | null): void {
-    const { rules, ruleset } = this;
+    const { rules, ruleset, dependencies } = this;
     // A stream only sends changes after a put or on resume from our own version, so there is a base.
-    if (rules === null || ruleset === null || !this.syncedWithServer) return;
+    if (rules === null || ruleset === null || dependencies === null || !this.syncedWithServer) return;
     if (event.version <= ruleset.version) return;
-    const table = event.kind === 'flag' ? 'flags' : 'segments';
-    const entries: Record<string, unknown> = { ...ruleset[table] };
-    if (value === null) delete entries[event.key];
-    else entries[event.key] = value;
-    this.rules = rules.withChange({ kind: event.kind, key: event.key, value }, event.version);
-    const next = { ...ruleset, version: event.version, [table]: entries } as EnvironmentRuleset;
-    this.ruleset = next;
-    this.receivedFromServer(next);
-    const changed =
-      event.kind === 'flag' ? affectedFlags(next, [event.key], []) : affectedFlags(next, [], [event.key]);
+    const { key } = event;
+    this.rules = rules.withChange({ kind: event.kind, key, value }, event.version);
+    // In place, costing the same whatever the ruleset's size: nothing outside the client holds these
+    // tables, and the cache file writes the ruleset as it is when it gets to it, i.e. the latest.
+    ruleset.version = event.version;
+    let changed: string[];
+    if (event.kind === 'flag') {
+      const flag = (value ?? undefined) as FlagConfig | undefined;
+      dependencies.setFlag(key, ruleset.flags[key], flag);
+      setEntry(ruleset.flags, key, flag);
+      changed = dependencies.affectedBy([key], []);
+    } else {
+      setEntry(ruleset.segments, key, (value ?? undefined) as SegmentDocument | undefined);
+      changed = dependencies.affectedBy([], [key]);
+    }
+    this.receivedFromServer(ruleset);
     if (changed.length > 0) this.emitter.emit('change', changed);
   }
 
@@ -652,6 +671,12 @@ export class SwitchboardClient {
       if (answer !== null) recorder.setGuarded(answer);
     }
   }
+}
+
+/** Sets or (value undefined) deletes one entry of a ruleset table. */
+function setEntry<T>(table: Record<string, T>, key: string, value: T | undefined): void {
+  if (value === undefined) delete table[key];
+  else table[key] = value;
 }
 
 /** The context's user for exposures and events: its `userId` (a string or number). */

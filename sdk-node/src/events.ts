@@ -12,21 +12,22 @@ export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
   constructor(private readonly logger: Logger) {}
 
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
-    (this.listeners[event] ??= []).push(listener);
+    // A new array on every edit, never changed after: emit can walk the one it read while listeners
+    // add or remove themselves, without copying it on every emit.
+    this.listeners[event] = [...(this.listeners[event] ?? []), listener];
   }
 
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
     const list = this.listeners[event];
     if (!list) return;
     const index = list.indexOf(listener);
-    if (index >= 0) list.splice(index, 1);
+    if (index >= 0) this.listeners[event] = list.filter((_listener, i) => i !== index);
   }
 
   emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
     const list = this.listeners[event];
     if (!list) return;
-    // Iterate over a copy: a listener may remove itself (e.g. a once-style wrapper).
-    for (const listener of [...list]) {
+    for (const listener of list) {
       try {
         listener(...args);
       } catch (error) {

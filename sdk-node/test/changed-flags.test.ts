@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentRuleset, FlagConfig } from '@switchboard/core';
-import { affectedByReplacement, affectedFlags } from '../src/changed-flags';
+import { affectedByReplacement, FlagDependencies } from '../src/changed-flags';
 import { booleanFlag, ruleset } from './fake-server';
 
 const inSegment = (key: string, segment: string): FlagConfig =>
@@ -20,7 +20,13 @@ const RULESET: EnvironmentRuleset = {
   segments: { testers: { key: 'testers', included: ['ann'], version: 1 } },
 };
 
-describe('affectedFlags', () => {
+const affectedFlags = (
+  { flags }: Pick<EnvironmentRuleset, 'flags'>,
+  changedFlags: string[],
+  changedSegments: string[],
+): string[] => new FlagDependencies(flags).affectedBy(changedFlags, changedSegments);
+
+describe('FlagDependencies.affectedBy', () => {
   it('adds the flags that depend on a changed flag, transitively', () => {
     expect(affectedFlags(RULESET, ['base'], []).sort()).toEqual(['base', 'child', 'grandchild']);
     expect(affectedFlags(RULESET, ['grandchild'], [])).toEqual(['grandchild']);
@@ -34,6 +40,76 @@ describe('affectedFlags', () => {
   it('reports a deleted flag itself', () => {
     expect(affectedFlags(RULESET, ['gone'], [])).toEqual(['gone']);
   });
+
+  it('stops at prerequisite cycles', () => {
+    const cycle = { a: requires('a', 'b'), b: requires('b', 'a') };
+    expect(affectedFlags({ flags: cycle }, ['a'], []).sort()).toEqual(['a', 'b']);
+  });
+});
+
+describe('FlagDependencies.setFlag', () => {
+  it('follows flags that gain, lose or change prerequisites and segments', () => {
+    const dependencies = new FlagDependencies(RULESET.flags);
+    // grandchild now requires beta instead of child; other starts using the testers segment.
+    dependencies.setFlag('grandchild', RULESET.flags.grandchild, requires('grandchild', 'beta'));
+    dependencies.setFlag('other', RULESET.flags.other, inSegment('other', 'testers'));
+    expect(dependencies.affectedBy(['base'], []).sort()).toEqual(['base', 'child']);
+    expect(dependencies.affectedBy([], ['testers']).sort()).toEqual([
+      'beta',
+      'beta-child',
+      'grandchild',
+      'other',
+    ]);
+  });
+
+  it('forgets a deleted flag as a dependant but keeps what depends on it', () => {
+    const dependencies = new FlagDependencies(RULESET.flags);
+    dependencies.setFlag('child', RULESET.flags.child, undefined);
+    expect(dependencies.affectedBy(['base'], [])).toEqual(['base']);
+    expect(dependencies.affectedBy(['child'], []).sort()).toEqual(['child', 'grandchild']);
+  });
+
+  it('links an added flag, and one added back after a delete', () => {
+    const dependencies = new FlagDependencies(RULESET.flags);
+    dependencies.setFlag('late', undefined, requires('late', 'grandchild'));
+    dependencies.setFlag('beta', RULESET.flags.beta, undefined);
+    dependencies.setFlag('beta', undefined, RULESET.flags.beta);
+    expect(dependencies.affectedBy(['base'], []).sort()).toEqual(['base', 'child', 'grandchild', 'late']);
+    expect(dependencies.affectedBy([], ['testers']).sort()).toEqual(['beta', 'beta-child']);
+  });
+
+  it('agrees with a rebuild after any sequence of changes', () => {
+    const variants = [
+      booleanFlag('x', true),
+      requires('x', 'base'),
+      requires('x', 'beta'),
+      inSegment('x', 'testers'),
+      booleanFlag('x', true, {
+        prerequisites: [{ flag: 'child', variants: ['on'] }],
+        rules: [{ id: 'r', clauses: [{ segment: 'testers' }], serve: { variant: 'on' } }],
+      }),
+      undefined,
+    ];
+    const keys = Object.keys(RULESET.flags);
+    const flags: Record<string, FlagConfig> = { ...RULESET.flags };
+    const dependencies = new FlagDependencies(flags);
+    for (let step = 0; step < 200; step++) {
+      const key = keys[(step * 7) % keys.length] as string;
+      const next = variants[(step * 5) % variants.length];
+      const config = next === undefined ? undefined : { ...next, key };
+      dependencies.setFlag(key, flags[key], config);
+      if (config === undefined) delete flags[key];
+      else flags[key] = config;
+      const rebuilt = new FlagDependencies(flags);
+      for (const changed of keys)
+        expect(dependencies.affectedBy([changed], []).sort()).toEqual(
+          rebuilt.affectedBy([changed], []).sort(),
+        );
+      expect(dependencies.affectedBy([], ['testers']).sort()).toEqual(
+        rebuilt.affectedBy([], ['testers']).sort(),
+      );
+    }
+  });
 });
 
 describe('affectedByReplacement', () => {
@@ -45,14 +121,15 @@ describe('affectedByReplacement', () => {
       segments: { testers: { key: 'testers', included: ['ann', 'ben'], version: 2 } },
     };
     delete next.flags.grandchild;
-    expect(affectedByReplacement(RULESET, next).sort()).toEqual([
+    expect(affectedByReplacement(RULESET, next, new FlagDependencies(next.flags)).sort()).toEqual([
       'added',
       'beta',
       'beta-child',
       'grandchild',
       'other',
     ]);
-    expect(affectedByReplacement(RULESET, structuredClone(RULESET))).toEqual([]);
+    const same = structuredClone(RULESET);
+    expect(affectedByReplacement(RULESET, same, new FlagDependencies(same.flags))).toEqual([]);
   });
 });
 
@@ -66,5 +143,7 @@ describe('malformed rulesets', () => {
       },
     };
     expect(affectedFlags(malformed, ['odd'], ['seg'])).toEqual(['odd']);
+    const dependencies = new FlagDependencies(malformed.flags);
+    expect(() => dependencies.setFlag('odd', malformed.flags.odd, null as never)).not.toThrow();
   });
 });

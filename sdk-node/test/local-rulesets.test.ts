@@ -115,6 +115,41 @@ describe('cache file', () => {
     expect(offline.isEnabled('dark', {})).toBe(true);
   });
 
+  it('follows every patch and delete, including of a flag named __proto__', async () => {
+    const cacheFile = join(dir, 'cache.json');
+    const online = client({ url: server.url, cacheFile });
+    await online.ready();
+    const changes: string[][] = [];
+    online.on('change', (keys) => changes.push(keys));
+    const deleted = new Promise<void>((resolve) =>
+      online.on('change', (keys) => keys.includes('fresh') && resolve()),
+    );
+    server.sendLatest('patch', 11, {
+      version: 11,
+      kind: 'flag',
+      key: '__proto__',
+      value: booleanFlag('__proto__', true),
+    });
+    server.sendLatest('patch', 12, {
+      version: 12,
+      kind: 'flag',
+      key: 'dark',
+      value: booleanFlag('dark', true),
+    });
+    server.sendLatest('delete', 13, { version: 13, kind: 'flag', key: 'fresh' });
+    await deleted;
+    await online.close();
+
+    expect(changes).toEqual([['__proto__'], ['dark'], ['fresh']]);
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { version: number; flags: object };
+    expect(cached.version).toBe(13);
+    expect(Object.keys(cached.flags).sort()).toEqual(['__proto__', 'dark']);
+    const offline = client({ cacheFile });
+    expect(offline.isEnabled('__proto__', {})).toBe(true);
+    expect(offline.isEnabled('dark', {})).toBe(true);
+    expect(offline.evaluate('fresh', {}).errorCode).toBe('FLAG_NOT_FOUND');
+  });
+
   it('prefers whichever of bootstrap and cache file is newer', () => {
     const cacheFile = writeAndReturn(
       'cache.json',
