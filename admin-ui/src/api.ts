@@ -97,6 +97,8 @@ export interface SdkInstance {
   sdkVersion: string;
   rulesetVersion: number | null;
   lastSeenAt: string;
+  /** Holds a stream open on the server that answered: `rulesetVersion` is the version it was sent. */
+  streaming: boolean;
   connected: boolean;
   current: boolean;
 }

@@ -1,12 +1,15 @@
 /**
  * Insight: evaluations per variant over time from SDK metrics, the last evaluation, the SDK
- * instances of an environment with the ruleset version each reported; and stale flags
+ * instances of an environment with the ruleset version each reported (or, streaming here, was sent
+ * on its stream); and stale flags
  * (`GET /api/v1/flags?stale=true`). Ages are made by writing old times into the database (the
  * server's clock is never faked).
  */
+import { randomUUID } from 'node:crypto';
 import { createClient } from '@switchboard/sdk-node';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventReader } from './client-sse';
 import type { Json, TestServer } from './helpers';
 import { booleanFlag, flagPath, startServer } from './helpers';
 
@@ -145,6 +148,107 @@ describe('flag insight', () => {
       expect(caughtUp.instanceId).toBe(seen.instanceId);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('SDK instances streaming from the server', () => {
+  const openStream = (instanceHeader?: string) =>
+    EventReader.open(`${server.url}/sdk/v1/stream`, {
+      headers: {
+        authorization: `Bearer ${serverKey}`,
+        ...(instanceHeader === undefined ? {} : { 'x-switchboard-instance': instanceHeader }),
+      },
+    });
+  const report = async (instanceId: string, rulesetVersion: number) => {
+    const reply = await server.request('POST', '/sdk/v1/events', {
+      token: serverKey,
+      body: { sdk: { instanceId, name: 'raw-sse', version: '1.0.0', rulesetVersion } },
+    });
+    expect(reply.status).toBe(202);
+  };
+  const instanceOf = async (flag: string, instanceId: string): Promise<Json> =>
+    (
+      (await server.request('GET', `${flagPath(flag)}/environments/production/insight`)).body.sdks
+        .instances as Json[]
+    ).find((instance) => instance.instanceId === instanceId);
+  const disable = async (flag: string) => {
+    const reply = await server.request('PUT', `${flagPath(flag)}/environments/production/enabled`, {
+      body: { enabled: false },
+    });
+    expect(reply.status).toBe(200);
+  };
+
+  it('show the version their stream was sent at once, and the reported one once it closed', async () => {
+    await server.request('PUT', flagPath('streamed'), { body: booleanFlag('streamed') });
+    const instanceId = randomUUID();
+    const stream = await openStream(instanceId);
+    let reported = -1;
+    try {
+      const put = await stream.next();
+      expect(put.type).toBe('put');
+      reported = put.data.version;
+      await report(instanceId, reported);
+      const before = await instanceOf('streamed', instanceId);
+      expect(before).toMatchObject({ rulesetVersion: reported, current: true, streaming: true });
+
+      await disable('streamed');
+      // No report since: the version comes from what this server wrote to the stream.
+      const after = await instanceOf('streamed', instanceId);
+      expect(after).toMatchObject({
+        rulesetVersion: reported + 1,
+        current: true,
+        connected: true,
+        streaming: true,
+        lastSeenAt: before.lastSeenAt,
+      });
+      expect(await stream.next()).toMatchObject({ type: 'patch', id: String(reported + 1) });
+    } finally {
+      stream.close();
+    }
+
+    const deadline = Date.now() + 5_000;
+    let closed = await instanceOf('streamed', instanceId);
+    while (closed.streaming && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      closed = await instanceOf('streamed', instanceId);
+    }
+    expect(closed).toMatchObject({
+      rulesetVersion: reported,
+      current: false,
+      connected: true,
+      streaming: false,
+    });
+  });
+
+  it('ignore an instance id that is not 1–64 of A–Z, a–z, 0–9, _ and -, and still stream', async () => {
+    await server.request('PUT', flagPath('misnamed'), { body: booleanFlag('misnamed') });
+    const longest = 'L'.repeat(64);
+    const named = [longest, 'L'.repeat(65), 'with space', 'x'.repeat(200)];
+    const streams = await Promise.all(named.map(openStream));
+    try {
+      const puts = await Promise.all(streams.map((stream) => stream.next()));
+      expect(puts.map((event) => event.type)).toEqual(['put', 'put', 'put', 'put']);
+      const reported: number = puts[0]!.data.version;
+      for (const instanceId of named.slice(0, 3)) await report(instanceId, reported);
+
+      await disable('misnamed');
+      expect(await instanceOf('misnamed', longest)).toMatchObject({
+        rulesetVersion: reported + 1,
+        streaming: true,
+      });
+      for (const instanceId of named.slice(1, 3)) {
+        expect(await instanceOf('misnamed', instanceId)).toMatchObject({
+          rulesetVersion: reported,
+          current: false,
+          streaming: false,
+        });
+      }
+      for (const stream of streams) {
+        expect(await stream.next()).toMatchObject({ type: 'patch', id: String(reported + 1) });
+      }
+    } finally {
+      for (const stream of streams) stream.close();
     }
   });
 });

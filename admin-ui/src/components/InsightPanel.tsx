@@ -77,7 +77,11 @@ export function InsightPanel({ flagKey, environment }: { flagKey: string; enviro
                   <tr key={instance.instanceId} class={instance.connected ? undefined : 'gone'}>
                     <td>
                       <code title={instance.instanceId}>{instance.instanceId.slice(0, 8)}</code>
-                      {instance.connected ? null : <span class="muted"> (silent)</span>}
+                      {instance.streaming ? (
+                        <span class="muted"> (streaming)</span>
+                      ) : instance.connected ? null : (
+                        <span class="muted"> (silent)</span>
+                      )}
                     </td>
                     <td>
                       {instance.sdk} {instance.sdkVersion}

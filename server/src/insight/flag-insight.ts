@@ -1,7 +1,8 @@
 /**
  * Insight for one flag in one environment: evaluations per variant over time (from SDK metrics),
  * when it was last evaluated, and the SDK instances of the environment with the ruleset version
- * each last reported serving (and whether that is the current one).
+ * each serves (and whether that is the current one): for an instance streaming from this replica,
+ * the version its stream was last sent, live; for the others, the version it last reported.
  */
 import type { InstanceHeartbeats } from '../delivery/instance-heartbeats';
 import type { SdkStreams } from '../sdk-api';
@@ -10,8 +11,11 @@ import type { SdkInstance } from './types';
 
 /** Buckets a chart of the range is split into. */
 const BUCKETS = 48;
-/** SDKs report at least every 10 s by default; silent for longer than this, an instance counts as gone. */
-const CONNECTED_WITHIN_MS = 60_000;
+/**
+ * Silent for longer than this, an instance counts as gone: 2.5 idle heartbeats (SDKs report at least
+ * every 60 s), so one lost or late report does not mark a live instance gone.
+ */
+const CONNECTED_WITHIN_MS = 150_000;
 /** Instances seen within this period are listed (connected or not). */
 const LISTED_WITHIN_MS = 24 * 60 * 60 * 1000;
 
@@ -22,8 +26,11 @@ export interface EvaluationBucket {
 }
 
 export interface InstanceView extends SdkInstance {
+  /** Holds a stream open on the replica that answered: `rulesetVersion` is the version it was sent. */
+  streaming: boolean;
+  /** Streaming, or reported within CONNECTED_WITHIN_MS. */
   connected: boolean;
-  /** Reported the environment's current ruleset version. */
+  /** Serves the environment's current ruleset version. */
   current: boolean;
 }
 
@@ -76,6 +83,19 @@ export async function flagInsight(
     totals[variant] = (totals[variant] ?? 0) + count;
   }
 
+  const streamed = streams.instanceVersions(target.environment);
+  const instanceView = (instance: SdkInstance): InstanceView => {
+    const sent = streamed.get(instance.instanceId);
+    const rulesetVersion = sent ?? instance.rulesetVersion;
+    return {
+      ...instance,
+      rulesetVersion,
+      streaming: sent !== undefined,
+      connected: sent !== undefined || now - Date.parse(instance.lastSeenAt) <= CONNECTED_WITHIN_MS,
+      current: rulesetVersion === target.currentVersion,
+    };
+  };
+
   return {
     flag: target.flag,
     environment: target.environment,
@@ -83,11 +103,7 @@ export async function flagInsight(
     lastEvaluatedAt: last.find((row) => row.environment === target.environment)?.windowStart ?? null,
     sdks: {
       currentVersion: target.currentVersion,
-      instances: instances.map((instance) => ({
-        ...instance,
-        connected: now - Date.parse(instance.lastSeenAt) <= CONNECTED_WITHIN_MS,
-        current: instance.rulesetVersion === target.currentVersion,
-      })),
+      instances: instances.map(instanceView),
       streams: [...streams.versions(target.environment)]
         .map(([version, count]) => ({ version, streams: count }))
         .sort((a, b) => b.version - a.version),

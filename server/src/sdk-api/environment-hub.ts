@@ -56,6 +56,8 @@ export class StreamConnection {
   constructor(
     readonly socket: StreamSocket,
     readonly tokenId: string,
+    /** The SDK instance that opened the stream, when it named itself (x-switchboard-instance). */
+    readonly instanceId: string | null,
   ) {}
 }
 
@@ -99,9 +101,14 @@ export class EnvironmentHub {
    * Starts a stream on `socket`: writes the response head, then either the changes after
    * `resumeFrom` (when the change log still has them) or a full `put`, then live changes.
    */
-  async attach(socket: StreamSocket, tokenId: string, resumeFrom: number | null): Promise<void> {
+  async attach(
+    socket: StreamSocket,
+    tokenId: string,
+    resumeFrom: number | null,
+    instanceId: string | null = null,
+  ): Promise<void> {
     if (socket.destroyed) return;
-    const connection = new StreamConnection(socket, tokenId);
+    const connection = new StreamConnection(socket, tokenId, instanceId);
     this.joining.add(connection);
     socket.once('close', () => this.detach(connection));
     socket.write(STREAM_HEAD);
@@ -330,5 +337,18 @@ export class EnvironmentHub {
       counts.set(connection.lastSent, (counts.get(connection.lastSent) ?? 0) + 1);
     }
     return counts;
+  }
+
+  /**
+   * The version last sent to each SDK instance that named itself on a live stream (the newest, should
+   * it have two open). Walked on demand, so the broadcast path keeps nothing extra per write.
+   */
+  instanceVersions(): Map<string, number> {
+    const versions = new Map<string, number>();
+    for (const { instanceId, lastSent, socket } of this.live) {
+      if (instanceId === null || socket.destroyed) continue;
+      if (lastSent > (versions.get(instanceId) ?? -1)) versions.set(instanceId, lastSent);
+    }
+    return versions;
   }
 }

@@ -45,6 +45,14 @@ const StreamHeaders = Type.Object({
   'last-event-id': Type.Optional(
     Type.String({ maxLength: 100, description: 'The id of the last event received: resume after it' }),
   ),
+  // Not constrained here: a malformed id is ignored rather than refused, so no SDK loses its stream.
+  'x-switchboard-instance': Type.Optional(
+    Type.String({
+      description:
+        'The instance id the SDK also sends in its reports (1–64 of A–Z, a–z, 0–9, _ and -; otherwise ' +
+        'ignored): the flag insight then shows the version sent on this stream for that instance',
+    }),
+  ),
 });
 
 const PollHeaders = Type.Object({
@@ -55,6 +63,11 @@ const PollHeaders = Type.Object({
 function resumePoint(lastEventId: string | undefined): number | null {
   if (lastEventId === undefined || !/^\d{1,15}$/.test(lastEventId.trim())) return null;
   return Number(lastEventId.trim());
+}
+
+/** The instance id an SDK names on its stream, when well-formed; null otherwise (older SDKs send none). */
+function instanceIdOf(header: string | undefined): string | null {
+  return header !== undefined && /^[A-Za-z0-9_-]{1,64}$/.test(header) ? header : null;
 }
 
 /** Strong ETag of an environment's ruleset version. */
@@ -109,6 +122,7 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; source: SdkD
         socket,
         principalOf(request).tokenId,
         resumePoint(request.headers['last-event-id']),
+        instanceIdOf(request.headers['x-switchboard-instance']),
       );
     },
   );

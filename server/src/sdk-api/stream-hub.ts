@@ -13,6 +13,8 @@ export interface SdkStreams {
   deliveredCount(environment: string, version: number): number;
   /** Streams of `environment` by the last version they were sent. */
   versions(environment: string): Map<number, number>;
+  /** The version last sent to each SDK instance with a live stream of `environment` that named itself. */
+  instanceVersions(environment: string): Map<string, number>;
 }
 
 export class StreamHub implements SdkStreams {
@@ -29,12 +31,16 @@ export class StreamHub implements SdkStreams {
     this.unsubscribe = fanout.subscribe((notice) => this.hubs.get(notice.environment)?.onNotice(notice));
   }
 
-  /** Serves a stream on `socket` (the HTTP request is already authenticated and hijacked). */
+  /**
+   * Serves a stream on `socket` (the HTTP request is already authenticated and hijacked);
+   * `instanceId` is the SDK instance that opened it, when it named itself.
+   */
   attach(
     environment: string,
     socket: StreamSocket,
     tokenId: string,
     resumeFrom: number | null,
+    instanceId: string | null = null,
   ): Promise<void> {
     if (this.closed) {
       socket.destroy();
@@ -47,7 +53,7 @@ export class StreamHub implements SdkStreams {
       });
       this.hubs.set(environment, hub);
     }
-    return hub.attach(socket, tokenId, resumeFrom);
+    return hub.attach(socket, tokenId, resumeFrom, instanceId);
   }
 
   /** Ends every stream opened with the token; answers how many. */
@@ -78,5 +84,9 @@ export class StreamHub implements SdkStreams {
 
   versions(environment: string): Map<number, number> {
     return this.hubs.get(environment)?.versions() ?? new Map();
+  }
+
+  instanceVersions(environment: string): Map<string, number> {
+    return this.hubs.get(environment)?.instanceVersions() ?? new Map();
   }
 }
