@@ -80,6 +80,13 @@ export function affectedByReplacement(
 
 const listOf = <T>(value: T[] | undefined): Array<T | undefined> => (Array.isArray(value) ? value : []);
 
+/** Whether the flag serves a rollout (in a rule or its fallthrough): what a ramp plan changes. */
+export function servesRollout(flag: FlagConfig | undefined): boolean {
+  const isRollout = (serve: unknown) => typeof serve === 'object' && serve !== null && 'rollout' in serve;
+  if (typeof flag !== 'object' || flag === null) return false;
+  return isRollout(flag.fallthrough) || listOf(flag.rules).some((rule) => isRollout(rule?.serve));
+}
+
 function differingKeys<T>(before: Record<string, T>, after: Record<string, T>): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...keys].filter((key) => !jsonEqual(before[key] as JsonValue, after[key] as JsonValue));

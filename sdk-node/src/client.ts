@@ -11,7 +11,7 @@ import type {
   PatchEvent,
   SegmentDocument,
 } from '@switchboard/core';
-import { affectedByReplacement, FlagDependencies } from './changed-flags';
+import { affectedByReplacement, FlagDependencies, servesRollout } from './changed-flags';
 import { EvaluationCounter, metricsBodies } from './evaluation-metrics';
 import { Emitter } from './events';
 import { request } from './http';
@@ -151,6 +151,10 @@ export class SwitchboardClient {
   private readonly instanceId = randomUUID();
   private eventsTimer: NodeJS.Timeout | null = null;
   private reporting: Promise<void> | null = null;
+  /** When the last report was sent (Date.now()). */
+  private lastReportAt = 0;
+  /** A flag serving a rollout changed: report at the next tick, to learn whether it is guarded now. */
+  private reportSoon = false;
   private fatalError: SwitchboardError | null = null;
   private closed = false;
 
@@ -177,6 +181,7 @@ export class SwitchboardClient {
         url: this.options.url,
         sdkKey: this.options.sdkKey,
         userAgent: USER_AGENT,
+        instanceId: this.instanceId,
         streaming: this.options.streaming,
         pollIntervalMs: this.options.pollIntervalMs,
         reconnectBaseMs: this.options.reconnectBaseMs,
@@ -203,7 +208,8 @@ export class SwitchboardClient {
       this.flushTimer.unref();
     }
     if (this.recorder) {
-      this.eventsTimer = setInterval(() => void this.flushEvents(), this.options.eventsFlushIntervalMs);
+      const recorder = this.recorder;
+      this.eventsTimer = setInterval(() => this.reportIfDue(recorder), this.options.eventsFlushIntervalMs);
       this.eventsTimer.unref();
     }
   }
@@ -499,6 +505,8 @@ export class SwitchboardClient {
       this.becomeReady();
       return;
     }
+    // A fresh ruleset from the server (a reconnect) may carry plans started meanwhile: learn the guarded flags.
+    if (source === 'server') this.reportSoon = true;
     const changed = affectedByReplacement(previous, own, this.dependencies);
     if (changed.length > 0) this.emitter.emit('change', changed);
   }
@@ -517,6 +525,7 @@ export class SwitchboardClient {
     if (event.kind === 'flag') {
       const flag = (value ?? undefined) as FlagConfig | undefined;
       dependencies.setFlag(key, ruleset.flags[key], flag);
+      if (servesRollout(flag)) this.reportSoon = true;
       setEntry(ruleset.flags, key, flag);
       changed = dependencies.affectedBy([key], []);
     } else {
@@ -632,6 +641,21 @@ export class SwitchboardClient {
     return res.body;
   }
 
+  /**
+   * A tick of the events timer. An idle client (nothing queued, no guarded flag) reports only every
+   * heartbeatIntervalMs: thousands of instances reporting every few seconds would be a load on the server
+   * for nothing, since each one's stream already tells the server which ruleset it holds.
+   */
+  private reportIfDue(recorder: EventRecorder): void {
+    if (
+      recorder.queued > 0 ||
+      recorder.guarding ||
+      this.reportSoon ||
+      Date.now() - this.lastReportAt >= this.options.heartbeatIntervalMs
+    )
+      void this.flushEvents();
+  }
+
   private flushEventsIfFull(recorder: EventRecorder): void {
     if (recorder.queued >= ITEMS_PER_REPORT && this.reporting === null) void this.flushEvents();
   }
@@ -644,6 +668,8 @@ export class SwitchboardClient {
     const recorder = this.recorder;
     if (recorder === null || this.reporting || this.fatalError) return this.reporting ?? Promise.resolve();
     const batch = recorder.take();
+    this.lastReportAt = Date.now();
+    this.reportSoon = false;
     if (batch.dropped > 0) {
       this.options.logger.warn(
         `switchboard: ${batch.dropped} exposures or tracked events dropped (queue full)`,

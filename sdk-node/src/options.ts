@@ -45,8 +45,16 @@ export interface ClientOptions {
    * guarded ramp plan, and `track`ed events to the server (default true).
    */
   events?: boolean;
-  /** How often that report is sent. Default 10000. */
+  /**
+   * How often queued exposures and tracked events are sent, and how soon a client reports after a change
+   * to a flag serving a rollout (a guarded ramp plan may have started). Default 10000.
+   */
   eventsFlushIntervalMs?: number;
+  /**
+   * How often a client with nothing to send reports itself anyway (SDK and ruleset version, for the flag
+   * insight view). Its stream tells the server its ruleset version in the meantime. Default 60000.
+   */
+  heartbeatIntervalMs?: number;
   /** Exposures and tracked events queued at most between reports; more are dropped. Default 10000. */
   maxQueuedEvents?: number;
 }
@@ -71,6 +79,7 @@ const DEFAULTS = {
   flushIntervalMs: 60_000,
   events: true,
   eventsFlushIntervalMs: 10_000,
+  heartbeatIntervalMs: 60_000,
   maxQueuedEvents: 10_000,
 } as const;
 
@@ -84,6 +93,7 @@ const DURATIONS = [
   'requestTimeoutMs',
   'flushIntervalMs',
   'eventsFlushIntervalMs',
+  'heartbeatIntervalMs',
 ] as const;
 
 /** Fills in defaults and rejects a configuration that cannot work (a programming error: thrown). */

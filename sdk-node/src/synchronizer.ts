@@ -14,6 +14,11 @@ export interface SynchronizerOptions {
   url: URL;
   sdkKey: string;
   userAgent: string;
+  /**
+   * Sent with every request (x-switchboard-instance), so the server can tell which ruleset the instance
+   * holds; absent for a relay, which is no reporting instance.
+   */
+  instanceId?: string;
   streaming: boolean;
   pollIntervalMs: number;
   reconnectBaseMs: number;
@@ -86,7 +91,13 @@ export class Synchronizer {
   }
 
   private headers(extra: OutgoingHttpHeaders): OutgoingHttpHeaders {
-    return { authorization: `Bearer ${this.options.sdkKey}`, 'user-agent': this.options.userAgent, ...extra };
+    const { sdkKey, userAgent, instanceId } = this.options;
+    return {
+      authorization: `Bearer ${sdkKey}`,
+      'user-agent': userAgent,
+      ...(instanceId === undefined ? {} : { 'x-switchboard-instance': instanceId }),
+      ...extra,
+    };
   }
 
   private connectStream(): void {

@@ -57,6 +57,11 @@ export class EventRecorder {
     return this.guarded.size !== 0 && this.guarded.has(flag);
   }
 
+  /** Whether any flag is guarded: its exposures are then reported at every tick. */
+  get guarding(): boolean {
+    return this.guarded.size !== 0;
+  }
+
   get queued(): number {
     return this.exposures.length + this.events.length;
   }

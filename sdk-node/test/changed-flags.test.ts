@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentRuleset, FlagConfig } from '@switchboard/core';
-import { affectedByReplacement, FlagDependencies } from '../src/changed-flags';
+import { affectedByReplacement, FlagDependencies, servesRollout } from '../src/changed-flags';
 import { booleanFlag, ruleset } from './fake-server';
 
 const inSegment = (key: string, segment: string): FlagConfig =>
@@ -145,5 +145,24 @@ describe('malformed rulesets', () => {
     expect(affectedFlags(malformed, ['odd'], ['seg'])).toEqual(['odd']);
     const dependencies = new FlagDependencies(malformed.flags);
     expect(() => dependencies.setFlag('odd', malformed.flags.odd, null as never)).not.toThrow();
+  });
+});
+
+describe('servesRollout', () => {
+  const flag = (config: Record<string, unknown>) => config as unknown as FlagConfig;
+  it('is true for a rollout in the fallthrough or in any rule, false otherwise and for malformed flags', () => {
+    const rollout = { rollout: { weights: [{ variant: 'on', weight: 100_000 }] } };
+    expect(servesRollout(flag({ fallthrough: rollout }))).toBe(true);
+    expect(
+      servesRollout(
+        flag({ fallthrough: { variant: 'on' }, rules: [{ serve: { variant: 'on' } }, { serve: rollout }] }),
+      ),
+    ).toBe(true);
+    expect(
+      servesRollout(flag({ fallthrough: { variant: 'on' }, rules: [{ serve: { variant: 'off' } }] })),
+    ).toBe(false);
+    expect(servesRollout(undefined)).toBe(false);
+    expect(servesRollout(flag({ fallthrough: null, rules: 'nonsense' }))).toBe(false);
+    expect(servesRollout(flag({ rules: [null, { serve: 7 }] }))).toBe(false);
   });
 });
