@@ -238,3 +238,10 @@ export const context: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(
   attributeValue,
   { maxKeys: 6 },
 );
+
+/** Schema-valid flags, the segments they may use, and the contexts to evaluate them for. */
+export const evaluationCase = fc.tuple(
+  flagDocuments(),
+  segmentDocuments,
+  fc.array(context, { minLength: 1, maxLength: 5 }),
+);

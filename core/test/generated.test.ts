@@ -10,7 +10,7 @@ import type { CompiledRuleset, EnvironmentRuleset, FlagConfig } from '@switchboa
 import { buildRuleset } from '@switchboard/core';
 import { compileRuleset } from '../src/compile';
 import { setCodeGeneration } from '../src/generate';
-import { context, ENVIRONMENT, flagDocuments, segmentDocuments } from './arbitraries';
+import { ENVIRONMENT, evaluationCase } from './arbitraries';
 import { booleanFlag } from './helpers';
 import { hostileContexts, hostileFlag, inProcessContexts } from './hostile-inputs';
 
@@ -42,14 +42,9 @@ afterEach(() => setCodeGeneration(undefined));
 describe('generated flag evaluators', () => {
   it('serve what the closure evaluators serve, for arbitrary flags, segments and contexts', () => {
     fc.assert(
-      fc.property(
-        flagDocuments(),
-        segmentDocuments,
-        fc.array(context, { minLength: 1, maxLength: 5 }),
-        (docs, segments, contexts) => {
-          expectSameResults(buildRuleset(ENVIRONMENT, 1, docs, segments), contexts);
-        },
-      ),
+      fc.property(evaluationCase, ([docs, segments, contexts]) => {
+        expectSameResults(buildRuleset(ENVIRONMENT, 1, docs, segments), contexts);
+      }),
       { numRuns: 500 },
     );
   });
