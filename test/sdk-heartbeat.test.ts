@@ -23,7 +23,7 @@ const insight = async (flag: string) =>
     instances: Instance[];
   };
 
-/** The instances as the insight view lists them, and the instance ids known before a client started. */
+/** The instance the insight view lists for `flag` that is not among `known` (waits for its first report). */
 async function newInstance(flag: string, known: Set<string>): Promise<Instance> {
   let found: Instance | undefined;
   await eventually(async () => {
@@ -41,6 +41,29 @@ const lastSeen = async (flag: string, instanceId: string) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A client ticking every 50 ms with the given heartbeat, its first report seen for `flag` (a boolean flag
+ * created here): the client, and its instance as that report left it.
+ */
+async function reportingClient(flag: string, heartbeatIntervalMs: number) {
+  await server.putFlag(booleanFlag(flag));
+  const known = await instanceIds(flag);
+  const client = createClient({
+    url: server.url,
+    sdkKey: serverKey,
+    eventsFlushIntervalMs: 50,
+    heartbeatIntervalMs,
+    metrics: false,
+  });
+  try {
+    await client.ready();
+    return { client, first: await newInstance(flag, known) };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
 beforeAll(async () => {
   await server.start();
   serverKey = (await server.serverKey()).token;
@@ -52,18 +75,8 @@ afterAll(async () => {
 
 describe('SDK instance reports', () => {
   it('an idle client reports once, then only at its heartbeat, while its stream keeps it current', async () => {
-    await server.putFlag(booleanFlag('idle-watched'));
-    const known = await instanceIds('idle-watched');
-    const client = createClient({
-      url: server.url,
-      sdkKey: serverKey,
-      eventsFlushIntervalMs: 50,
-      heartbeatIntervalMs: 60_000,
-      metrics: false,
-    });
+    const { client, first } = await reportingClient('idle-watched', 60_000);
     try {
-      await client.ready();
-      const first = await newInstance('idle-watched', known);
       // Twenty ticks with nothing to send: no report.
       await sleep(1_000);
       expect(await lastSeen('idle-watched', first.instanceId)).toBe(first.lastSeenAt);
@@ -85,18 +98,8 @@ describe('SDK instance reports', () => {
   });
 
   it('a change to a flag serving a rollout brings a report at the next tick', async () => {
-    await server.putFlag(booleanFlag('ramped'));
-    const known = await instanceIds('ramped');
-    const client = createClient({
-      url: server.url,
-      sdkKey: serverKey,
-      eventsFlushIntervalMs: 50,
-      heartbeatIntervalMs: 60_000,
-      metrics: false,
-    });
+    const { client, first } = await reportingClient('ramped', 60_000);
     try {
-      await client.ready();
-      const first = await newInstance('ramped', known);
       await sleep(300);
       expect(await lastSeen('ramped', first.instanceId)).toBe(first.lastSeenAt);
       await server.putFlag({
@@ -126,18 +129,8 @@ describe('SDK instance reports', () => {
   });
 
   it('reports at its heartbeat when idle', async () => {
-    await server.putFlag(booleanFlag('heartbeat'));
-    const known = await instanceIds('heartbeat');
-    const client = createClient({
-      url: server.url,
-      sdkKey: serverKey,
-      eventsFlushIntervalMs: 50,
-      heartbeatIntervalMs: 400,
-      metrics: false,
-    });
+    const { client, first } = await reportingClient('heartbeat', 400);
     try {
-      await client.ready();
-      const first = await newInstance('heartbeat', known);
       await eventually(
         async () => (await lastSeen('heartbeat', first.instanceId)) !== first.lastSeenAt,
         'the heartbeat',
