@@ -112,7 +112,7 @@ function setup(seq = 0, options: Partial<HubOptions> = {}) {
   hubs.push(hub);
   const connect = async (resumeFrom: number | null = null, tokenId = 'token-1') => {
     const socket = new FakeSocket();
-    await hub.attach('production', socket, tokenId, resumeFrom);
+    await hub.attach('production', socket, tokenId, resumeFrom, null);
     return socket;
   };
   return { store, fanout, hub, connect };
@@ -254,7 +254,7 @@ describe('StreamHub', () => {
     hub.close();
     expect(kept.ended).toBe(true);
     const late = new FakeSocket();
-    await hub.attach('production', late, 'kept', null);
+    await hub.attach('production', late, 'kept', null, null);
     expect(late.destroyed).toBe(true);
   });
 

@@ -49,7 +49,7 @@ async function hubWithStreams(count: number): Promise<{ hub: EnvironmentHub; soc
   );
   hub = created;
   const sockets = Array.from({ length: count }, () => new FakeSocket());
-  for (const socket of sockets) await created.attach(socket, 'token', null);
+  for (const socket of sockets) await created.attach(socket, 'token', null, null);
   return { hub: created, sockets };
 }
 

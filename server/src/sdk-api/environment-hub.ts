@@ -105,7 +105,7 @@ export class EnvironmentHub {
     socket: StreamSocket,
     tokenId: string,
     resumeFrom: number | null,
-    instanceId: string | null = null,
+    instanceId: string | null,
   ): Promise<void> {
     if (socket.destroyed) return;
     const connection = new StreamConnection(socket, tokenId, instanceId);

@@ -40,7 +40,7 @@ export class StreamHub implements SdkStreams {
     socket: StreamSocket,
     tokenId: string,
     resumeFrom: number | null,
-    instanceId: string | null = null,
+    instanceId: string | null,
   ): Promise<void> {
     if (this.closed) {
       socket.destroy();
